@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "pkid",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "PKICore", targets: ["PKICore"]),
+        .executable(name: "pkictl", targets: ["pkictl"]),
+        .executable(name: "pkid", targets: ["pkid"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "PKICore",
+            dependencies: ["COpenSSL", .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "pkictl",
+            dependencies: ["PKICore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "pkid",
+            dependencies: ["PKICore"]
+        ),
+        .testTarget(
+            name: "PKICoreTests",
+            dependencies: ["PKICore"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["PKICore"]
+        ),
+    ]
+)

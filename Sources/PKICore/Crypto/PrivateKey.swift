@@ -1,0 +1,87 @@
+import COpenSSL
+import Foundation
+
+/// A private key (an `EVP_PKEY` this value owns). Its PEM form is the only way key material leaves this type.
+public final class PrivateKey: @unchecked Sendable {
+    // EVP_PKEY is immutable after creation and safe to share across threads for reads.
+    let pointer: OpaquePointer
+
+    init(owning pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit { EVP_PKEY_free(pointer) }
+
+    /// A fresh key from OpenSSL's default provider.
+    public static func generate(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
+        let type = algorithm.isRSA ? "RSA" : "EC"
+        guard let context = EVP_PKEY_CTX_new_from_name(nil, type, nil) else {
+            throw PKIError.openSSL("creating a \(algorithm.rawValue) key context")
+        }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_keygen_init(context) == 1 else { throw PKIError.openSSL("starting \(algorithm.rawValue) key generation") }
+        let configured = algorithm.isRSA
+            ? EVP_PKEY_CTX_set_rsa_keygen_bits(context, Int32(algorithm.rsaBits))
+            : EVP_PKEY_CTX_set_group_name(context, algorithm.curveName)
+        guard configured == 1 else { throw PKIError.openSSL("configuring \(algorithm.rawValue) key generation") }
+        var key: OpaquePointer?
+        guard EVP_PKEY_generate(context, &key) == 1, let key else {
+            throw PKIError.openSSL("generating a \(algorithm.rawValue) key")
+        }
+        return PrivateKey(owning: key)
+    }
+
+    /// Generates several keys at once on all cores: RSA generation dominates a full init.
+    public static func generate(_ algorithms: [KeyAlgorithm]) throws -> [PrivateKey] {
+        let results = ConcurrentResults<PrivateKey>(count: algorithms.count)
+        DispatchQueue.concurrentPerform(iterations: algorithms.count) { index in
+            results.set(index, Result { try generate(algorithms[index]) })
+        }
+        return try results.values()
+    }
+
+    /// Parses any private key PEM OpenSSL knows (PKCS#1, SEC1, PKCS#8); `source` names the file in errors.
+    public convenience init(pem: Data, source: String) throws {
+        let key = try MemoryBIO.reading(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
+        guard let key else {
+            PKIError.clearOpenSSLErrors()
+            throw PKIError(.conflict, "\(source) is not a readable PEM private key; restore it from a backup or remove it together with its certificate")
+        }
+        self.init(owning: key)
+    }
+
+    /// kubeadm's key file format: PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY`.
+    public func pem() throws -> Data {
+        try MemoryBIO.collect("writing a private key PEM") {
+            PEM_write_bio_PrivateKey_traditional($0, pointer, nil, nil, 0, nil, nil)
+        }
+    }
+
+    public var algorithm: KeyAlgorithm? { KeyAlgorithm(evpKey: pointer) }
+
+    /// The public half, as its own value.
+    public func publicKey() throws -> PublicKey {
+        let der = try derEncode("encoding a public key") { i2d_PUBKEY(pointer, $0) }
+        let parsed = der.withUnsafeBytes { raw -> OpaquePointer? in
+            var cursor = raw.bindMemory(to: UInt8.self).baseAddress.map { UnsafePointer($0) }
+            return d2i_PUBKEY(nil, &cursor, raw.count)
+        }
+        guard let parsed else { throw PKIError.openSSL("decoding a public key") }
+        return PublicKey(owning: parsed)
+    }
+
+    /// True when `certificate` carries this key's public half.
+    public func matches(_ certificate: Certificate) -> Bool {
+        guard let certKey = X509_get0_pubkey(certificate.pointer) else { return false }
+        return EVP_PKEY_eq(pointer, certKey) == 1
+    }
+
+    public func matches(_ publicKey: PublicKey) -> Bool {
+        EVP_PKEY_eq(pointer, publicKey.pointer) == 1
+    }
+
+    /// The digest kubeadm (Go's x509) pairs with this key when signing.
+    var signatureDigest: OpaquePointer? {
+        algorithm == .ecdsaP384 ? EVP_sha384() : EVP_sha256()
+    }
+}

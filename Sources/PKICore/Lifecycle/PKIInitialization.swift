@@ -1,0 +1,46 @@
+import Foundation
+
+/// `init-ca` and `init`: create what is missing of a cluster's PKI, reuse what is valid, refuse what is not.
+///
+/// Every existing file is checked before anything is written, so a refusal leaves the disk untouched.
+/// Keys are generated together on all cores, then certificates are signed and written, CAs first.
+public struct PKIInitialization: Sendable {
+    public enum Scope: Sendable {
+        /// CAs and the service-account key pair (`init-ca`).
+        case authorities
+        /// Everything `kubeadm init phase certs all` and `kubeconfig all` create (`init`).
+        case all
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var created: [String] = []
+        public var reused: [String] = []
+    }
+
+    public let config: ClusterConfig
+    public let now: Date
+    public let log: ProgressLog
+
+    public init(config: ClusterConfig, now: Date = Date(), log: ProgressLog = .silent) {
+        self.config = config
+        self.now = now
+        self.log = log
+    }
+
+    public var directory: PKIDirectory { PKIDirectory(root: config.certificatesDir) }
+
+    @discardableResult
+    public func run(_ scope: Scope) throws -> Report {
+        for path in try directory.completeInterruptedWrites() {
+            log.info("[certs] Completed an interrupted write of \"\(path)\"")
+        }
+        let plan = try InitPlan.make(scope: scope, config: config, directory: directory, now: now)
+        for warning in plan.warnings { log.warning("[certs] WARNING: \(warning)") }
+        if plan.needsWrites {
+            try AtomicFile.checkWritableDirectory(config.certificatesDir)
+            if scope == .all { try AtomicFile.checkWritableDirectory(config.kubeconfigDir) }
+        }
+        let keys = try PrivateKey.generate(Array(repeating: config.keyAlgorithm, count: plan.keysNeeded))
+        return try InitExecution(plan: plan, config: config, directory: directory, now: now, log: log, keys: keys).run()
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one way pkictl writes keys, certificates and kubeconfigs: a hidden temp file in the target's
+/// directory, fsync, rename over the target, fsync the directory. Readers see the old file or the new one.
+public enum AtomicFile {
+    public static let keyMode: mode_t = 0o600
+    public static let certificateMode: mode_t = 0o644
+    public static let kubeconfigMode: mode_t = 0o600
+    public static let directoryMode: mode_t = 0o755
+
+    public static func write(_ data: Data, to path: String, mode: mode_t) throws {
+        let staged = try stage(data, besides: path, mode: mode)
+        try commit(staged, to: path)
+    }
+
+    /// Writes `data` to a fresh hidden file next to `path`, durable on return; returns its path.
+    static func stage(_ data: Data, besides path: String, mode: mode_t, suffix: String? = nil) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let name = url.lastPathComponent
+        let tag = try suffix ?? "tmp-" + SecureRandom.bytes(6).lowercaseHex
+        let staged = directory + "/." + name + "." + tag
+        let fd = open(staged, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw ioError("create", staged) }
+        var failure: PKIError?
+        if fchmod(fd, mode) != 0 { failure = ioError("set permissions on", staged) }
+        if failure == nil {
+            let written = data.withUnsafeBytes { raw -> Bool in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress?.advanced(by: offset), raw.count - offset)
+                    if n < 0 { if errno == EINTR { continue }; return false }
+                    offset += n
+                }
+                return true
+            }
+            if !written { failure = ioError("write", staged) }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = ioError("fsync", staged) }
+        if close(fd) != 0 && failure == nil { failure = ioError("close", staged) }
+        if let failure {
+            unlink(staged)
+            throw failure
+        }
+        return staged
+    }
+
+    /// Renames a staged file over its target and makes the rename durable.
+    static func commit(_ staged: String, to path: String) throws {
+        guard rename(staged, path) == 0 else {
+            let error = ioError("rename \(staged) to", path)
+            unlink(staged)
+            throw error
+        }
+        try syncDirectory(of: path)
+    }
+
+    static func syncDirectory(of path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError("open directory", directory) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ioError("fsync directory", directory) }
+    }
+
+    /// Creates `path` and its parents with mode 0755 when missing.
+    public static func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: Int(directoryMode)])
+        } catch {
+            throw PKIError(.io, "cannot create directory \(path): \(error.localizedDescription); check permissions or run as root")
+        }
+    }
+
+    /// Fails unless `path` (or, when it does not exist yet, its nearest existing ancestor) is a writable directory.
+    public static func checkWritableDirectory(_ path: String) throws {
+        var candidate = URL(fileURLWithPath: path).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) {
+            let parent = URL(fileURLWithPath: candidate).deletingLastPathComponent().path
+            if parent == candidate { break }
+            candidate = parent
+        }
+        guard isDirectory.boolValue else {
+            throw PKIError(.io, "\(candidate) is not a directory; cannot write under \(path)")
+        }
+        guard access(candidate, W_OK | X_OK) == 0 else {
+            throw PKIError(.io, "directory \(candidate) is not writable; run as root or choose another directory (writing \(path))")
+        }
+    }
+
+    static func ioError(_ operation: String, _ path: String) -> PKIError {
+        PKIError(.io, "cannot \(operation) \(path): \(String(cString: strerror(errno)))")
+    }
+}

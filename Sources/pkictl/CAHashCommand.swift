@@ -1,0 +1,61 @@
+import ArgumentParser
+import PKICore
+
+struct CAHashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ca-hash",
+        abstract: "Print the discovery-token CA cert hash (sha256:<hex>) of each certificate in the CA file.",
+        discussion: "Same value as `openssl x509 -pubkey -noout -in ca.crt | openssl pkey -pubin -outform DER | openssl dgst -sha256`."
+    )
+
+    @OptionGroup var paths: PathOptions
+
+    @Option(help: ArgumentHelp("CA certificate file. (default: <cert-dir>/ca.crt)", valueName: "file"))
+    var caCert: String?
+
+    @Option(help: ArgumentHelp("Exit 0 when this pin matches a certificate, 1 otherwise; repeatable.", valueName: "pin"))
+    var verify: [String] = []
+
+    @Option(help: ArgumentHelp("Print the `kubeadm join` command for this endpoint (host:port); needs --token.", valueName: "endpoint"))
+    var joinCommand: String?
+
+    @Option(help: ArgumentHelp("Bootstrap token for --join-command.", valueName: "token"))
+    var token: String?
+
+    @Option(help: ArgumentHelp("With --join-command: make it a control-plane join with this certificate key.", valueName: "key"))
+    var certificateKey: String?
+
+    func validate() throws {
+        if joinCommand != nil && token == nil { throw ValidationError("--join-command needs --token") }
+        if joinCommand == nil && (token != nil || certificateKey != nil) {
+            throw ValidationError("--token and --certificate-key only apply with --join-command")
+        }
+    }
+
+    func run() throws {
+        // Only the cert dir matters here, so the config file is read just for certificatesDir.
+        let path = try caCert ?? "\(paths.certificateDirectory())/ca.crt"
+        let pins = try CAPins.pins(ofCertificateFile: path)
+        if !verify.isEmpty {
+            guard try CAPins.verify(verify, against: pins) else {
+                Console.error(CAPins.mismatchMessage(pins))
+                throw ExitCode(1)
+            }
+            return
+        }
+        if let joinCommand, let token {
+            print(try CAPins.joinCommand(endpoint: joinCommand, token: token, pins: pins, certificateKey: certificateKey))
+            return
+        }
+        for pin in pins { print(pin) }
+    }
+}
+
+extension PathOptions {
+    /// The cert dir alone: the flag, else the config file's certificatesDir, else the default.
+    func certificateDirectory() throws -> String {
+        if let certDir { return certDir }
+        guard let config else { return ClusterConfig.defaultCertificatesDir }
+        return try KubeadmConfigFile.load(path: config).certificatesDir ?? ClusterConfig.defaultCertificatesDir
+    }
+}

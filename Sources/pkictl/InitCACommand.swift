@@ -1,0 +1,18 @@
+import ArgumentParser
+import PKICore
+
+struct InitCACommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init-ca",
+        abstract: "Create the cluster CAs (ca, front-proxy-ca, etcd/ca) and the service-account key pair.",
+        discussion: "Existing CAs whose certificate and key match are reused, never overwritten. A CA certificate without its key is kept as an external CA."
+    )
+
+    @OptionGroup var paths: PathOptions
+    @OptionGroup var keys: KeyOptions
+
+    func run() throws {
+        let config = try paths.resolve(ConfigOverrides(encryptionAlgorithm: keys.encryptionAlgorithm))
+        try PKIInitialization(config: config, log: .console).run(.authorities)
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct PKICtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pkictl",
+        abstract: "Certificate lifecycle for kubeadm-style Kubernetes clusters.",
+        subcommands: [InitCACommand.self, InitCommand.self, CAHashCommand.self]
+    )
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import PKICore
+
+/// The paths every command that reads or writes the PKI takes, so scripts pass the same set everywhere.
+struct PathOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("kubeadm config file (InitConfiguration/ClusterConfiguration, v1beta3 or v1beta4).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Certificate directory; wins over the config's certificatesDir. (default: /etc/kubernetes/pki)", valueName: "dir"))
+    var certDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Kubeconfig directory. (default: /etc/kubernetes)", valueName: "dir"))
+    var kubeconfigDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Certificate inventory database. (default: /var/lib/pkid/inventory.db)", valueName: "file"))
+    var db: String?
+
+    /// The cluster configuration: these paths and `overrides` over the config file over kubeadm's defaults.
+    func resolve(_ overrides: ConfigOverrides = ConfigOverrides()) throws -> ClusterConfig {
+        var overrides = overrides
+        overrides.certificatesDir = certDir
+        overrides.kubeconfigDir = kubeconfigDir
+        return try ClusterConfig.resolve(configFile: config, overrides: overrides)
+    }
+}
+
+/// `--encryption-algorithm`, shared by every command that makes keys.
+struct KeyOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Key type: RSA-2048 (default), RSA-3072, RSA-4096, ECDSA-P256, ECDSA-P384.", valueName: "algorithm"))
+    var encryptionAlgorithm: String?
+}
+
+extension ProgressLog {
+    /// Progress on stdout, warnings on stderr.
+    static let console = ProgressLog(
+        info: { print($0) },
+        warning: { Console.error($0) }
+    )
+}

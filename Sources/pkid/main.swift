@@ -1,0 +1,1 @@
+print("pkid: the renewal daemon is not built yet; use pkictl")
