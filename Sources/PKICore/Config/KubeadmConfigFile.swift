@@ -35,16 +35,18 @@ public struct KubeadmConfigFile: Sendable, Equatable {
     }
 
     public static func parse(_ text: String, source: String) throws -> KubeadmConfigFile {
-        let documents: [Any?]
+        var documents: [Any] = []
         do {
-            documents = Array(try Yams.load_all(yaml: text))
+            // Parser.nextRoot reports YAML errors; Yams.load_all's sequence would swallow them.
+            let parser = try Parser(yaml: text)
+            while let node = try parser.nextRoot() { documents.append(node.any) }
         } catch {
             let detail = "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid YAML"
             throw PKIError(.invalidInput, "config file \(source) is not valid YAML: \(detail)")
         }
         var config = KubeadmConfigFile()
         var sawKubeadmDocument = false
-        for case let document? in documents {
+        for document in documents {
             guard let fields = document as? [String: Any] else {
                 throw PKIError(.invalidInput, "config file \(source): every document must be a mapping with apiVersion and kind")
             }

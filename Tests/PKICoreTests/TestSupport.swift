@@ -1,0 +1,58 @@
+import Foundation
+@testable import PKICore
+
+/// A temporary directory removed when the value is released.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "pkictl-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Every file below the directory with its bytes, for "nothing changed" checks.
+    func snapshot() throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return result }
+        for case let relative as String in walker {
+            var isDirectory: ObjCBool = false
+            let full = path + "/" + relative
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result[relative] = try Data(contentsOf: URL(fileURLWithPath: full))
+            }
+        }
+        return result
+    }
+}
+
+enum Fixtures {
+    static let host = HostIdentity(nodeName: { "node1" }, defaultAddress: { IPAddress("10.0.0.10") })
+
+    static func config(in directory: String, algorithm: KeyAlgorithm = .ecdsaP256, overrides: ConfigOverrides = ConfigOverrides(), file: KubeadmConfigFile = KubeadmConfigFile()) throws -> ClusterConfig {
+        var overrides = overrides
+        overrides.certificatesDir = overrides.certificatesDir ?? directory + "/pki"
+        overrides.kubeconfigDir = overrides.kubeconfigDir ?? directory
+        overrides.encryptionAlgorithm = overrides.encryptionAlgorithm ?? algorithm.rawValue
+        return try ClusterConfig.resolve(file: file, overrides: overrides, host: host)
+    }
+
+    static func caTemplate(_ name: String = "test-ca", now: Date = Date()) throws -> CertificateTemplate {
+        CertificateTemplate(
+            subject: DistinguishedName(commonName: name), serialNumber: try SecureRandom.serialNumber(),
+            notBefore: now - 300, notAfter: now + 86400, isCA: true,
+            keyUsage: [.digitalSignature, .keyEncipherment, .keyCertSign],
+            subjectAltNames: SubjectAltNames(dnsNames: [name])
+        )
+    }
+
+    static func leafTemplate(now: Date = Date()) throws -> CertificateTemplate {
+        CertificateTemplate(
+            subject: DistinguishedName(commonName: "leaf", organizations: ["org-a", "org-b"]), serialNumber: try SecureRandom.serialNumber(),
+            notBefore: now - 300, notAfter: now + 3600, isCA: false,
+            keyUsage: [.digitalSignature, .keyEncipherment], extendedKeyUsage: [.serverAuth, .clientAuth],
+            subjectAltNames: SubjectAltNames(dnsNames: ["leaf.example.com"], ipAddresses: [IPAddress("10.1.2.3"), IPAddress("::1")].compactMap { $0 })
+        )
+    }
+}
