@@ -9,6 +9,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -17,6 +19,8 @@
 // Swift cannot import function-like macros; these inline wrappers expose the few we need.
 
 static inline void pkid_OPENSSL_free(void *p) { OPENSSL_free(p); }
+
+static inline int pkid_EVP_PKEY_KEYPAIR(void) { return EVP_PKEY_KEYPAIR; }
 
 static inline long pkid_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 

@@ -38,3 +38,11 @@ func derEncode(_ operation: String, _ encode: (UnsafeMutablePointer<UnsafeMutabl
     guard written == length else { throw PKIError.openSSL(operation) }
     return data
 }
+
+extension StaticString {
+    /// A C string pointer valid for the whole program, for OpenSSL calls that keep the pointer they are given
+    /// (EVP_PKEY_CTX_new_from_name keeps its key type, OSSL_PARAM_BLD keeps parameter names).
+    var cString: UnsafePointer<CChar> {
+        UnsafeRawPointer(utf8Start).assumingMemoryBound(to: CChar.self)
+    }
+}

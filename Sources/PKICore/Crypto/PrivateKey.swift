@@ -14,16 +14,17 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// A fresh key from OpenSSL's default provider.
     public static func generate(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
-        let type = algorithm.isRSA ? "RSA" : "EC"
-        guard let context = EVP_PKEY_CTX_new_from_name(nil, type, nil) else {
+        if algorithm.isRSA {
+            return PrivateKey(owning: try RSAKeyGeneration.generate(bits: Int(algorithm.rsaBits)))
+        }
+        guard let context = EVP_PKEY_CTX_new_from_name(nil, ("EC" as StaticString).cString, nil) else {
             throw PKIError.openSSL("creating a \(algorithm.rawValue) key context")
         }
         defer { EVP_PKEY_CTX_free(context) }
-        guard EVP_PKEY_keygen_init(context) == 1 else { throw PKIError.openSSL("starting \(algorithm.rawValue) key generation") }
-        let configured = algorithm.isRSA
-            ? EVP_PKEY_CTX_set_rsa_keygen_bits(context, Int32(algorithm.rsaBits))
-            : EVP_PKEY_CTX_set_group_name(context, algorithm.curveName)
-        guard configured == 1 else { throw PKIError.openSSL("configuring \(algorithm.rawValue) key generation") }
+        guard EVP_PKEY_keygen_init(context) == 1,
+              EVP_PKEY_CTX_set_group_name(context, algorithm.curveName) == 1 else {
+            throw PKIError.openSSL("configuring \(algorithm.rawValue) key generation")
+        }
         var key: OpaquePointer?
         guard EVP_PKEY_generate(context, &key) == 1, let key else {
             throw PKIError.openSSL("generating a \(algorithm.rawValue) key")
