@@ -37,7 +37,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["PKICore"]
+            // Depending on the executable makes `swift test` build the pkictl binary these tests run.
+            dependencies: ["PKICore", "pkictl"]
         ),
     ]
 )

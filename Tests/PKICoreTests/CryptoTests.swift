@@ -20,6 +20,21 @@ final class CryptoTests: XCTestCase {
         }
     }
 
+    /// RSA keys come from pkictl's own prime-based generation, so an independent tool checks them.
+    func testRSAKeysPassOpenSSLKeyCheck() throws {
+        let dir = try TemporaryDirectory()
+        for algorithm in [KeyAlgorithm.rsa2048, .rsa3072, .rsa2048] {
+            let path = dir.path + "/\(algorithm.rawValue).key"
+            let key = try PrivateKey.generate(algorithm)
+            try key.pem().write(to: URL(fileURLWithPath: path))
+            let check = try runTool("/usr/bin/openssl", ["rsa", "-check", "-noout", "-text", "-in", path])
+            XCTAssertEqual(check.status, 0, check.output)
+            XCTAssertTrue(check.output.contains("RSA key ok"), check.output)
+            XCTAssertTrue(check.output.contains("Private-Key: (\(algorithm.rsaBits) bit, 2 primes)"), check.output)
+            XCTAssertTrue(check.output.contains("publicExponent: 65537"), check.output)
+        }
+    }
+
     func testConcurrentGenerationReturnsDistinctKeysInOrder() throws {
         let algorithms: [KeyAlgorithm] = [.ecdsaP256, .ecdsaP384, .ecdsaP256, .rsa2048]
         let keys = try PrivateKey.generate(algorithms)
