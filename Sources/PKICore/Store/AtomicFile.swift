@@ -88,9 +88,13 @@ public enum AtomicFile {
         guard isDirectory.boolValue else {
             throw PKIError(.io, "\(candidate) is not a directory; cannot write under \(path)")
         }
-        guard access(candidate, W_OK | X_OK) == 0 else {
-            throw PKIError(.io, "directory \(candidate) is not writable; run as root or choose another directory (writing \(path))")
+        // A probe directory, removed at once, catches read-only mounts and pseudo filesystems that
+        // access(2) reports as writable for root.
+        let probe = candidate + "/.pkictl-probe-" + (try SecureRandom.bytes(6).lowercaseHex)
+        guard mkdir(probe, 0o700) == 0 else {
+            throw PKIError(.io, "directory \(candidate) is not writable (\(String(cString: strerror(errno)))); run as root or choose another directory (writing \(path))")
         }
+        rmdir(probe)
     }
 
     static func ioError(_ operation: String, _ path: String) -> PKIError {
