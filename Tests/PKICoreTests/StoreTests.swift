@@ -41,48 +41,56 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try dir.snapshot(), [:])
     }
 
-    /// Simulates each instant a crash can hit a pair write and checks recovery always ends with a matching pair.
-    func testRecoveryCompletesOrDiscardsInterruptedPairWrites() throws {
+    /// Rebuilds each state a crash can leave a certificate/key swap in and checks that recovery ends with a
+    /// matching pair (the old one before the commit point, the new one after) and no leftovers.
+    func testRecoveryCompletesOrDiscardsInterruptedSwaps() throws {
         let dir = try TemporaryDirectory()
         let pki = PKIDirectory(root: dir.path)
         let (oldCert, oldKey) = try makePair()
-        try pki.write(certificate: oldCert, key: oldKey, baseName: "apiserver")
         let (newCert, newKey) = try makePair()
+        let certPath = pki.certificatePath("apiserver"), keyPath = pki.keyPath("apiserver")
+        let aside = PKIDirectory.hiddenPath(certPath, suffix: PKIDirectory.asideSuffix)
 
-        func stageKey() throws -> String {
-            try AtomicFile.stage(try newKey.pem(), besides: pki.keyPath("apiserver"), mode: 0o600, suffix: PKIDirectory.pendingSuffix)
+        func reset() throws {
+            try pki.write(certificate: oldCert, key: oldKey, baseName: "apiserver")
         }
-        func stageCert() throws -> String {
-            try AtomicFile.stage(try newCert.pem(), besides: pki.certificatePath("apiserver"), mode: 0o644, suffix: PKIDirectory.pendingSuffix)
+        func stageKey() throws {
+            _ = try AtomicFile.stage(try newKey.pem(), besides: keyPath, mode: 0o600, suffix: PKIDirectory.pendingSuffix)
         }
-        func current() throws -> (Certificate, PrivateKey) {
-            (try XCTUnwrap(pki.readCertificate("apiserver")), try XCTUnwrap(pki.readKey("apiserver")))
+        func stageCert() throws {
+            _ = try AtomicFile.stage(try newCert.pem(), besides: certPath, mode: 0o644, suffix: PKIDirectory.pendingSuffix)
+        }
+        func moveAside() throws { XCTAssertEqual(rename(certPath, aside), 0) }
+        func moveKeyIn() throws { try AtomicFile.commit(PKIDirectory.hiddenPath(keyPath, suffix: PKIDirectory.pendingSuffix), to: keyPath) }
+        func moveCertIn() throws { try AtomicFile.commit(PKIDirectory.hiddenPath(certPath, suffix: PKIDirectory.pendingSuffix), to: certPath) }
+        func assertPair(_ expected: Certificate, _ label: String, line: UInt = #line) throws {
+            try pki.completeInterruptedWrites()
+            let cert = try XCTUnwrap(pki.readCertificate("apiserver"), label, line: line)
+            let key = try XCTUnwrap(pki.readKey("apiserver"), label, line: line)
+            XCTAssertTrue(cert.isSameCertificate(as: expected), label, line: line)
+            XCTAssertTrue(key.matches(cert), label, line: line)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["apiserver.crt", "apiserver.key"], label, line: line)
         }
 
-        // Crash after staging the key only: nothing committed, the old pair stays.
-        _ = try stageKey()
-        XCTAssertEqual(try pki.completeInterruptedWrites(), [])
-        var (cert, key) = try current()
-        XCTAssertTrue(cert.isSameCertificate(as: oldCert) && key.matches(cert))
+        try reset(); try stageKey()
+        try assertPair(oldCert, "key staged, certificate not: before the commit point")
 
-        // Crash after staging both: the commit record exists, roll forward.
-        _ = try stageKey()
-        _ = try stageCert()
-        XCTAssertEqual(try pki.completeInterruptedWrites(), [pki.certificatePath("apiserver")])
-        (cert, key) = try current()
-        XCTAssertTrue(cert.isSameCertificate(as: newCert) && key.matches(cert))
+        try reset(); try stageKey(); try stageCert()
+        try assertPair(newCert, "both staged")
 
-        // Crash between the two renames: the new key is in place, the old certificate still is.
-        try pki.write(certificate: oldCert, key: oldKey, baseName: "apiserver")
-        try AtomicFile.commit(try stageKey(), to: pki.keyPath("apiserver"))
-        let stagedCert = try stageCert()
-        XCTAssertFalse(try XCTUnwrap(pki.readKey("apiserver")).matches(oldCert), "the torn state this test is about")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: stagedCert))
-        try pki.completeInterruptedWrites()
-        (cert, key) = try current()
-        XCTAssertTrue(cert.isSameCertificate(as: newCert) && key.matches(cert))
+        try reset(); try stageKey(); try stageCert(); try moveAside()
+        try assertPair(newCert, "old certificate moved aside")
 
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["apiserver.crt", "apiserver.key"])
+        try reset(); try stageKey(); try stageCert(); try moveAside(); try moveKeyIn()
+        XCTAssertNil(try pki.readCertificate("apiserver"), "a reader sees no certificate, never a mismatched one")
+        try assertPair(newCert, "new key moved in")
+
+        try reset(); try stageKey(); try stageCert(); try moveAside(); try moveKeyIn(); try moveCertIn()
+        try assertPair(newCert, "new certificate moved in, old one not yet dropped")
+
+        try reset()
+        FileManager.default.createFile(atPath: dir.path + "/.apiserver.crt" + AtomicFile.temporaryMarker + "0123456789ab", contents: Data("part".utf8))
+        try assertPair(oldCert, "a partial temp file")
     }
 
     func testKubeconfigRendersKubeadmLayoutAndParsesBack() throws {

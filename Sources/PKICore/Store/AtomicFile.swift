@@ -16,13 +16,15 @@ public enum AtomicFile {
         try commit(staged, to: path)
     }
 
+    static let temporaryMarker = ".tmp-"
+
     /// Writes `data` to a fresh hidden file next to `path`, durable on return; returns its path.
+    /// With `suffix`, the complete file then takes the fixed name `.NAME.suffix`, so a file under that
+    /// name is never partial.
     static func stage(_ data: Data, besides path: String, mode: mode_t, suffix: String? = nil) throws -> String {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        let name = url.lastPathComponent
-        let tag = try suffix ?? "tmp-" + SecureRandom.bytes(6).lowercaseHex
-        let staged = directory + "/." + name + "." + tag
+        let staged = directory + "/." + url.lastPathComponent + temporaryMarker + (try SecureRandom.bytes(6).lowercaseHex)
         let fd = open(staged, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw ioError("create", staged) }
         var failure: PKIError?
@@ -45,7 +47,14 @@ public enum AtomicFile {
             unlink(staged)
             throw failure
         }
-        return staged
+        guard let suffix else { return staged }
+        let named = directory + "/." + url.lastPathComponent + "." + suffix
+        guard rename(staged, named) == 0 else {
+            let error = ioError("rename \(staged) to", named)
+            unlink(staged)
+            throw error
+        }
+        return named
     }
 
     /// Renames a staged file over its target and makes the rename durable.

@@ -5,10 +5,12 @@ import Glibc
 
 /// The cert dir (`/etc/kubernetes/pki` by default): reads and crash-safe writes of certificates and keys.
 ///
-/// A certificate and its key are written as a pair: both are staged as hidden `.NAME.pending` files, the
-/// certificate last (its presence is the commit record), then the key and the certificate are renamed into
-/// place. `completeInterruptedWrites()` finishes or discards whatever a crash left, so a certificate and its
-/// key are never left mismatched.
+/// A certificate and its key are swapped so that a reader never sees a mismatched pair, not even for an
+/// instant: both new files are staged under hidden `.NAME.pending` names (the certificate last: once it is
+/// staged the swap is committed), the old certificate is moved aside to `.NAME.old`, the new key and then
+/// the new certificate are moved in, and the old certificate is dropped. A reader sees the old pair, then
+/// no certificate, then the new pair. `completeInterruptedWrites()` finishes a committed swap and discards
+/// an uncommitted one.
 public struct PKIDirectory: Sendable {
     public let root: String
 
@@ -68,6 +70,8 @@ public struct PKIDirectory: Sendable {
         )
     }
 
+    static let asideSuffix = "old"
+
     private func writePair(secondary: (String, Data, mode_t), primary: (String, Data, mode_t)) throws {
         try AtomicFile.createDirectory(URL(fileURLWithPath: primary.0).deletingLastPathComponent().path)
         let stagedSecondary = try AtomicFile.stage(secondary.1, besides: secondary.0, mode: secondary.2, suffix: Self.pendingSuffix)
@@ -79,38 +83,71 @@ public struct PKIDirectory: Sendable {
             unlink(stagedSecondary)
             throw error
         }
+        let aside = Self.hiddenPath(primary.0, suffix: Self.asideSuffix)
+        if rename(primary.0, aside) != 0 && errno != ENOENT {
+            throw AtomicFile.ioError("move aside", primary.0)
+        }
         try AtomicFile.commit(stagedSecondary, to: secondary.0)
         try AtomicFile.commit(stagedPrimary, to: primary.0)
+        unlink(aside)
+    }
+
+    /// `dir/.name.suffix` for `dir/name`.
+    static func hiddenPath(_ path: String, suffix: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + "." + suffix
     }
 
     // MARK: Recovery
 
-    /// Finishes pair writes a crash interrupted after their commit point and discards those interrupted before it.
-    /// Returns the paths it completed. Safe to run at any time no other pkictl is writing.
+    /// Finishes swaps a crash interrupted after their commit point and discards those interrupted before it.
+    /// Returns the certificate (or public key) paths it completed. Run it under the PKI lock, before any write.
     @discardableResult
     public func completeInterruptedWrites() throws -> [String] {
         var completed: [String] = []
+        let fileManager = FileManager.default
         for directory in [root] + subdirectories() {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
-            let pending = Set(names.filter { $0.hasPrefix(".") && $0.hasSuffix("." + Self.pendingSuffix) })
-            for name in pending.sorted() {
-                let target = String(name.dropFirst().dropLast(Self.pendingSuffix.count + 1))
-                let isPrimary = target.hasSuffix(".crt") || target.hasSuffix(".pub")
-                guard isPrimary else {
-                    // A staged key whose certificate was never staged: the pair never reached its commit point.
-                    let partnerStem = String(target.dropLast(".key".count))
-                    let hasPrimary = pending.contains(".\(partnerStem).crt.\(Self.pendingSuffix)")
-                        || pending.contains(".\(partnerStem).pub.\(Self.pendingSuffix)")
-                    if target.hasSuffix(".key") && !hasPrimary { unlink("\(directory)/\(name)") }
+            guard let names = try? fileManager.contentsOfDirectory(atPath: directory) else { continue }
+            // Every pair a crash can leave traces of, named by its primary file (the .crt or .pub).
+            var primaries = Set<String>()
+            for name in names where name.hasPrefix(".") {
+                if name.contains(AtomicFile.temporaryMarker) {
+                    // A temp file no rename ever published: the write it belonged to never happened.
+                    unlink("\(directory)/\(name)")
                     continue
                 }
-                let stem = String(target.dropLast(4))
-                let stagedKey = "\(directory)/.\(stem).key.\(Self.pendingSuffix)"
-                if FileManager.default.fileExists(atPath: stagedKey) {
-                    try AtomicFile.commit(stagedKey, to: "\(directory)/\(stem).key")
+                for suffix in [Self.pendingSuffix, Self.asideSuffix] where name.hasSuffix("." + suffix) {
+                    let target = String(name.dropFirst().dropLast(suffix.count + 1))
+                    if target.hasSuffix(".crt") || target.hasSuffix(".pub") {
+                        primaries.insert(target)
+                    } else if target.hasSuffix(".key") {
+                        let stem = target.dropLast(".key".count)
+                        let primary = ["\(stem).crt", "\(stem).pub"].first { names.contains(".\($0).\(Self.pendingSuffix)") }
+                        if let primary { primaries.insert(primary) } else { unlink("\(directory)/\(name)") }
+                    }
                 }
-                try AtomicFile.commit("\(directory)/\(name)", to: "\(directory)/\(target)")
-                completed.append("\(directory)/\(target)")
+            }
+            for primary in primaries.sorted() {
+                let primaryPath = "\(directory)/\(primary)"
+                let keyPath = "\(directory)/\(primary.dropLast(4)).key"
+                let stagedPrimary = Self.hiddenPath(primaryPath, suffix: Self.pendingSuffix)
+                let stagedKey = Self.hiddenPath(keyPath, suffix: Self.pendingSuffix)
+                let aside = Self.hiddenPath(primaryPath, suffix: Self.asideSuffix)
+                if fileManager.fileExists(atPath: stagedPrimary) {
+                    // Committed: move in whatever is still staged, key first.
+                    if fileManager.fileExists(atPath: stagedKey) {
+                        if fileManager.fileExists(atPath: primaryPath) && !fileManager.fileExists(atPath: aside) {
+                            guard rename(primaryPath, aside) == 0 else { throw AtomicFile.ioError("move aside", primaryPath) }
+                        }
+                        try AtomicFile.commit(stagedKey, to: keyPath)
+                    }
+                    try AtomicFile.commit(stagedPrimary, to: primaryPath)
+                    completed.append(primaryPath)
+                } else if !fileManager.fileExists(atPath: primaryPath) && fileManager.fileExists(atPath: aside) {
+                    // Not reachable by the swap order; put the old certificate back rather than lose it.
+                    try AtomicFile.commit(aside, to: primaryPath)
+                }
+                unlink(aside)
             }
         }
         return completed
