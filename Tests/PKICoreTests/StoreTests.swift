@@ -106,3 +106,16 @@ final class StoreTests: XCTestCase {
         }
     }
 }
+
+final class LockTests: XCTestCase {
+    func testSecondWriterWaitsThenFailsWithClearMessage() throws {
+        let dir = try TemporaryDirectory()
+        var held: PKILock? = try PKILock.acquire(certificatesDir: dir.path, timeout: 0)
+        XCTAssertNotNil(held)
+        XCTAssertThrowsError(try PKILock.acquire(certificatesDir: dir.path, timeout: 0.2)) { error in
+            XCTAssertTrue("\(error)".contains("--lock-timeout"), "\(error)")
+        }
+        held = nil
+        XCTAssertNoThrow(try PKILock.acquire(certificatesDir: dir.path, timeout: 0))
+    }
+}

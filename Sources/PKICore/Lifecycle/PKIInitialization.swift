@@ -20,25 +20,29 @@ public struct PKIInitialization: Sendable {
     public let config: ClusterConfig
     public let now: Date
     public let log: ProgressLog
+    public let lockTimeout: TimeInterval
 
-    public init(config: ClusterConfig, now: Date = Date(), log: ProgressLog = .silent) {
+    public init(config: ClusterConfig, now: Date = Date(), log: ProgressLog = .silent, lockTimeout: TimeInterval = PKILock.defaultTimeout) {
         self.config = config
         self.now = now
         self.log = log
+        self.lockTimeout = lockTimeout
     }
 
     public var directory: PKIDirectory { PKIDirectory(root: config.certificatesDir) }
 
     @discardableResult
     public func run(_ scope: Scope) throws -> Report {
+        try AtomicFile.checkWritableDirectory(config.certificatesDir)
+        let lock = try PKILock.acquire(certificatesDir: config.certificatesDir, timeout: lockTimeout)
+        defer { withExtendedLifetime(lock) {} }
         for path in try directory.completeInterruptedWrites() {
             log.info("[certs] Completed an interrupted write of \"\(path)\"")
         }
         let plan = try InitPlan.make(scope: scope, config: config, directory: directory, now: now)
         for warning in plan.warnings { log.warning("[certs] WARNING: \(warning)") }
-        if plan.needsWrites {
-            try AtomicFile.checkWritableDirectory(config.certificatesDir)
-            if scope == .all { try AtomicFile.checkWritableDirectory(config.kubeconfigDir) }
+        if plan.needsWrites && scope == .all {
+            try AtomicFile.checkWritableDirectory(config.kubeconfigDir)
         }
         let keys = try PrivateKey.generate(Array(repeating: config.keyAlgorithm, count: plan.keysNeeded))
         return try InitExecution(plan: plan, config: config, directory: directory, now: now, log: log, keys: keys).run()
