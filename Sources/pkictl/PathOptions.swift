@@ -15,6 +15,9 @@ struct PathOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Certificate inventory database. (default: /var/lib/pkid/inventory.db)", valueName: "file"))
     var db: String?
 
+    @Option(help: ArgumentHelp("The kubelet's rotating client certificate, tracked when present. (default: \(PKIScan.defaultKubeletClientPath))", valueName: "file"))
+    var kubeletClientCert: String = PKIScan.defaultKubeletClientPath
+
     /// The cluster configuration: these paths and `overrides` over the config file over kubeadm's defaults.
     func resolve(_ overrides: ConfigOverrides = ConfigOverrides()) throws -> ClusterConfig {
         var overrides = overrides
@@ -28,6 +31,13 @@ struct PathOptions: ParsableArguments {
 struct KeyOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Key type: RSA-2048 (default), RSA-3072, RSA-4096, ECDSA-P256, ECDSA-P384.", valueName: "algorithm"))
     var encryptionAlgorithm: String?
+}
+
+extension PathOptions {
+    /// Brings the inventory in line with the files; never stops the command (see InventoryAccess).
+    func refreshInventory(_ scan: [ScannedCertificate]) {
+        // Wired to the SQLite inventory once it lands.
+    }
 }
 
 extension ProgressLog {

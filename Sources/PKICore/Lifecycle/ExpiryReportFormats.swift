@@ -1,0 +1,142 @@
+import Foundation
+
+/// The three renderings of `check-expiration`, each byte-compatible with kubeadm's.
+extension ExpiryReport {
+    public enum Format: String, Sendable, CaseIterable {
+        case table, json, yaml
+    }
+
+    public func rendered(_ format: Format) -> String {
+        switch format {
+        case .table: table()
+        case .json: json()
+        case .yaml: yaml()
+        }
+    }
+
+    /// Go layout "Jan 02, 2006 15:04 MST" in UTC.
+    static func tableDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "MMM dd, yyyy HH:mm 'UTC'"
+        return formatter.string(from: date)
+    }
+
+    /// RFC 3339 in UTC, as metav1.Time marshals.
+    static func rfc3339(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+        return formatter.string(from: date)
+    }
+
+    private static func yesNo(_ value: Bool) -> String {
+        (value ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0)
+    }
+
+    func table() -> String {
+        var certificateRows: [[String]] = [["CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "CERTIFICATE AUTHORITY", "EXTERNALLY MANAGED"]]
+        for entry in certificates {
+            guard let expiration = entry.expiration, !entry.missing else {
+                certificateRows.append(["!MISSING! \(entry.name)", "", "", "", ""])
+                continue
+            }
+            certificateRows.append([entry.name, Self.tableDate(expiration), Self.residualTime(seconds: entry.residualSeconds),
+                                    entry.caName ?? "", Self.yesNo(entry.externallyManaged)])
+        }
+        var authorityRows: [[String]] = [["CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "EXTERNALLY MANAGED"]]
+        for entry in authorities {
+            guard let expiration = entry.expiration, !entry.missing else {
+                authorityRows.append(["!MISSING! \(entry.name)", "", "", ""])
+                continue
+            }
+            authorityRows.append([entry.name, Self.tableDate(expiration), Self.residualTime(seconds: entry.residualSeconds),
+                                  Self.yesNo(entry.externallyManaged)])
+        }
+        return TabAlignedTable.render(certificateRows) + "\n" + TabAlignedTable.render(authorityRows)
+    }
+
+    func json() -> String {
+        func object(_ entry: Entry) -> String {
+            var fields = [
+                "\"name\": \(jsonString(entry.name))",
+                "\"expirationDate\": \(entry.expiration.map { jsonString(Self.rfc3339($0)) } ?? "null")",
+                "\"residualTime\": \(entry.residualSeconds)",
+                "\"externallyManaged\": \(entry.externallyManaged)",
+            ]
+            if let caName = entry.caName { fields.append("\"caName\": \(jsonString(caName))") }
+            fields.append("\"missing\": \(entry.missing)")
+            return "        {\n" + fields.map { "            " + $0 }.joined(separator: ",\n") + "\n        }"
+        }
+        func array(_ entries: [Entry]) -> String {
+            entries.isEmpty ? "[]" : "[\n" + entries.map(object).joined(separator: ",\n") + "\n    ]"
+        }
+        return """
+        {
+            "kind": "CertificateExpirationInfo",
+            "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
+            "certificates": \(array(certificates)),
+            "certificateAuthorities": \(array(authorities))
+        }
+
+        """
+    }
+
+    /// kubeadm's YAML printer converts the JSON object, so keys come out sorted.
+    func yaml() -> String {
+        func list(_ entries: [Entry]) -> String {
+            guard !entries.isEmpty else { return " []\n" }
+            return "\n" + entries.map { entry in
+                var lines: [String] = []
+                if let caName = entry.caName { lines.append("caName: \(caName)") }
+                lines.append("expirationDate: " + (entry.expiration.map { "\"\(Self.rfc3339($0))\"" } ?? "null"))
+                lines.append("externallyManaged: \(entry.externallyManaged)")
+                lines.append("missing: \(entry.missing)")
+                lines.append("name: \(entry.name)")
+                lines.append("residualTime: \(entry.residualSeconds)")
+                return "- " + lines.joined(separator: "\n  ") + "\n"
+            }.joined()
+        }
+        return "apiVersion: output.kubeadm.k8s.io/v1alpha3\n"
+            + "certificateAuthorities:" + list(authorities)
+            + "certificates:" + list(certificates)
+            + "kind: CertificateExpirationInfo\n"
+    }
+
+    private func jsonString(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Go's text/tabwriter as kubeadm configures it (minwidth 10, padding 3, space padding): every cell but a
+/// line's last is padded to its column's width; the last cell is written as is.
+enum TabAlignedTable {
+    static let minimumWidth = 10
+    static let padding = 3
+
+    static func render(_ rows: [[String]]) -> String {
+        let columns = (rows.map(\.count).max() ?? 1) - 1
+        let widths = (0..<max(columns, 0)).map { column in
+            max(minimumWidth, rows.filter { $0.count > column + 1 }.map { $0[column].count }.max().map { $0 + padding } ?? 0)
+        }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined() + "\n"
+        }.joined()
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import PKICore
+
+struct CheckExpirationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-expiration",
+        abstract: "Report when each certificate and CA expires, exactly as `kubeadm certs check-expiration`.",
+        discussion: "A file that exists but cannot be parsed is named on stderr and makes the exit status 1; the rest of the report is still printed."
+    )
+
+    @OptionGroup var paths: PathOptions
+
+    @Option(name: [.short, .long], help: "Output format: table, json or yaml.")
+    var output: ExpiryReport.Format = .table
+
+    func run() throws {
+        let config = try paths.resolve()
+        let scan = PKIScan(config: config, kubeletClientPath: paths.kubeletClientCert).run()
+        paths.refreshInventory(scan)
+        let report = ExpiryReport(scan: scan, now: Date())
+        print(report.rendered(output), terminator: "")
+        guard report.unreadable.isEmpty else {
+            for error in report.unreadable { Console.error("Error: \(error)") }
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension ExpiryReport.Format: ExpressibleByArgument {}
