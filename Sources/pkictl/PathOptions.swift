@@ -38,6 +38,11 @@ extension PathOptions {
     func refreshInventory(_ scan: [ScannedCertificate]) {
         // Wired to the SQLite inventory once it lands.
     }
+
+    /// Writes one history row per renewal outcome.
+    func recordRenewals(_ report: CertificateRenewal.Report) {
+        // Wired to the SQLite inventory once it lands.
+    }
 }
 
 extension ProgressLog {

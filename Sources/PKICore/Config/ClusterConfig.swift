@@ -16,6 +16,8 @@ public struct ClusterConfig: Sendable {
     public var apiServerCertSANs: [String]
     public var etcd: EtcdTopology
     public var keyAlgorithm: KeyAlgorithm
+    /// False when `keyAlgorithm` is only the default: renewal then keeps each certificate's current key type.
+    public var keyAlgorithmIsConfigured = true
     public var certificateValidity: TimeInterval
     public var caCertificateValidity: TimeInterval
 

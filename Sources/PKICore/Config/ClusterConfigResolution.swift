@@ -44,7 +44,7 @@ extension ClusterConfig {
             throw PKIError(.invalidInput, "service DNS domain \"\(dnsDomain)\" is not a valid DNS domain")
         }
 
-        let keyAlgorithm = try (overrides.encryptionAlgorithm ?? file.encryptionAlgorithm).map { try KeyAlgorithm(name: $0) } ?? .default
+        let configuredAlgorithm = try (overrides.encryptionAlgorithm ?? file.encryptionAlgorithm).map { try KeyAlgorithm(name: $0) }
 
         let etcd: EtcdTopology = file.externalEtcd.map { .external($0) }
             ?? .local(serverCertSANs: file.etcdServerCertSANs ?? [], peerCertSANs: file.etcdPeerCertSANs ?? [])
@@ -61,7 +61,8 @@ extension ClusterConfig {
             dnsDomain: dnsDomain,
             apiServerCertSANs: overrides.apiServerCertSANs ?? file.apiServerCertSANs ?? [],
             etcd: etcd,
-            keyAlgorithm: keyAlgorithm,
+            keyAlgorithm: configuredAlgorithm ?? .default,
+            keyAlgorithmIsConfigured: configuredAlgorithm != nil,
             certificateValidity: try validity(file.certificateValidityPeriod, field: "certificateValidityPeriod", default: defaultCertificateValidity),
             caCertificateValidity: try validity(file.caCertificateValidityPeriod, field: "caCertificateValidityPeriod", default: defaultCACertificateValidity)
         )

@@ -89,3 +89,52 @@ public struct Kubeconfig: Sendable, Equatable {
                           userName: userName, clientCertificate: cert, clientKey: key)
     }
 }
+
+extension Kubeconfig {
+    /// The file with the current context's client certificate, key and CA data replaced and every other
+    /// byte kept: each old base64 value is swapped in place when it occurs exactly once; otherwise the
+    /// document is rewritten through YAML (fields kept, formatting and comments not).
+    public static func updatingCredentials(
+        _ original: Data, source: String, certificateAuthority: Data, clientCertificate: Data, clientKey: Data
+    ) throws -> Data {
+        let current = try parse(original, source: source)
+        var text = String(decoding: original, as: UTF8.self)
+        let replacements = [
+            (current.clientCertificate.base64EncodedString(), clientCertificate.base64EncodedString()),
+            (current.clientKey.base64EncodedString(), clientKey.base64EncodedString()),
+            (current.certificateAuthority.base64EncodedString(), certificateAuthority.base64EncodedString()),
+        ]
+        let inPlace = replacements.allSatisfy { old, _ in text.components(separatedBy: old).count == 2 }
+        if inPlace {
+            for (old, new) in replacements { text = text.replacingOccurrences(of: old, with: new) }
+            var updated = try parse(Data(text.utf8), source: source)
+            updated.clientCertificate = clientCertificate
+            updated.clientKey = clientKey
+            updated.certificateAuthority = certificateAuthority
+            if try parse(Data(text.utf8), source: source) == updated { return Data(text.utf8) }
+        }
+        return try rewritten(original, source: source, current: current,
+                             certificateAuthority: certificateAuthority, clientCertificate: clientCertificate, clientKey: clientKey)
+    }
+
+    private static func rewritten(
+        _ original: Data, source: String, current: Kubeconfig, certificateAuthority: Data, clientCertificate: Data, clientKey: Data
+    ) throws -> Data {
+        guard var root = try Yams.load(yaml: String(decoding: original, as: UTF8.self)) as? [String: Any],
+              var clusters = root["clusters"] as? [[String: Any]], var users = root["users"] as? [[String: Any]],
+              let clusterIndex = clusters.firstIndex(where: { $0["name"] as? String == current.clusterName }),
+              let userIndex = users.firstIndex(where: { $0["name"] as? String == current.userName }),
+              var cluster = clusters[clusterIndex]["cluster"] as? [String: Any],
+              var user = users[userIndex]["user"] as? [String: Any] else {
+            throw PKIError(.conflict, "kubeconfig \(source) cannot be updated in place; restore it from a backup")
+        }
+        cluster["certificate-authority-data"] = certificateAuthority.base64EncodedString()
+        user["client-certificate-data"] = clientCertificate.base64EncodedString()
+        user["client-key-data"] = clientKey.base64EncodedString()
+        clusters[clusterIndex]["cluster"] = cluster
+        users[userIndex]["user"] = user
+        root["clusters"] = clusters
+        root["users"] = users
+        return Data(try Yams.dump(object: root, sortKeys: true).utf8)
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// `renew`: kubeadm's renewal (the current certificate is the template, new key, new serial, validity
+/// from now) made crash-safe, serialised by the PKI lock, backed up, and reported item by item.
+public struct CertificateRenewal: Sendable {
+    public struct Options: Sendable {
+        public var dryRun = false
+        /// Where the previous files go; nil means no backup.
+        public var backupDirectory: String?
+        public var lockTimeout = PKILock.defaultTimeout
+
+        public init(dryRun: Bool = false, backupDirectory: String? = nil, lockTimeout: TimeInterval = PKILock.defaultTimeout) {
+            self.dryRun = dryRun
+            self.backupDirectory = backupDirectory
+            self.lockTimeout = lockTimeout
+        }
+    }
+
+    public struct Outcome: Sendable, Equatable {
+        public enum Kind: String, Sendable { case renewed, wouldRenew = "would-renew", missing, external, failed }
+        public let name: String
+        public let kind: Kind
+        public let oldSerial: String?
+        public let newSerial: String?
+        public let oldNotAfter: Date?
+        public let newNotAfter: Date?
+        public let error: String?
+    }
+
+    public struct Report: Sendable {
+        public var outcomes: [Outcome] = []
+        public var backupDirectory: String?
+        /// The error that stopped the run after it started writing; earlier items stay renewed.
+        public var failure: PKIError?
+    }
+
+    public let config: ClusterConfig
+    public let options: Options
+    public let now: Date
+    public let log: ProgressLog
+
+    public init(config: ClusterConfig, options: Options = Options(), now: Date = Date(), log: ProgressLog = .silent) {
+        self.config = config
+        self.options = options
+        self.now = now
+        self.log = log
+    }
+
+    public static let restartReminder = "Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates."
+
+    /// Every name `renew` accepts for this cluster, in output order.
+    public static func renewableNames(for config: ClusterConfig) -> [String] {
+        RenewalPlan.renewableNames(for: config)
+    }
+
+    /// The default backup folder: a timestamped folder under `<cert-dir>/../pki-backup/`.
+    public static func defaultBackupDirectory(certificatesDir: String, now: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let parent = URL(fileURLWithPath: certificatesDir).standardizedFileURL.deletingLastPathComponent().path
+        return "\(parent)/pki-backup/\(formatter.string(from: now))"
+    }
+
+    /// Checks every requested item first (a refusal changes nothing), then renews them in name order.
+    public func run(names: [String]) throws -> Report {
+        let directory = PKIDirectory(root: config.certificatesDir)
+        if !options.dryRun { try AtomicFile.checkWritableDirectory(config.certificatesDir) }
+        let lock = options.dryRun ? nil : try PKILock.acquire(certificatesDir: config.certificatesDir, timeout: options.lockTimeout)
+        defer { withExtendedLifetime(lock) {} }
+        if !options.dryRun {
+            for path in try directory.completeInterruptedWrites() {
+                log.info("[renew] Completed an interrupted write of \"\(path)\"")
+            }
+        }
+        let plan = try RenewalPlan.make(names: names, config: config, directory: directory)
+        let toRenew = plan.items.filter { if case .renew = $0.step { true } else { false } }
+        if !options.dryRun && toRenew.contains(where: { if case .kubeconfig = $0.target { true } else { false } }) {
+            try AtomicFile.checkWritableDirectory(config.kubeconfigDir)
+        }
+
+        var report = Report()
+        let keys = options.dryRun ? [] : try PrivateKey.generate(toRenew.map(keyAlgorithm))
+        if !options.dryRun, let backup = options.backupDirectory, !toRenew.isEmpty {
+            report.backupDirectory = try backUp(toRenew.flatMap(\.files), into: backup)
+        }
+
+        var unusedKeys = keys.makeIterator()
+        for item in plan.items {
+            switch item.step {
+            case .missing:
+                log.info("MISSING! \(item.target.longName)")
+                report.outcomes.append(Outcome(name: item.target.name, kind: .missing, oldSerial: nil, newSerial: nil, oldNotAfter: nil, newNotAfter: nil, error: nil))
+            case .external(let authority):
+                log.info("Detected external \(authority), \(item.target.longName) can't be renewed")
+                report.outcomes.append(Outcome(name: item.target.name, kind: .external, oldSerial: nil, newSerial: nil, oldNotAfter: nil, newNotAfter: nil, error: nil))
+            case .renew(let current, let signer):
+                if options.dryRun {
+                    log.info("\(item.target.longName) would be renewed")
+                    report.outcomes.append(Outcome(name: item.target.name, kind: .wouldRenew, oldSerial: current.serialNumberHex, newSerial: nil,
+                                                   oldNotAfter: current.notAfter, newNotAfter: nil, error: nil))
+                    continue
+                }
+                guard report.failure == nil, let key = unusedKeys.next() else { continue }
+                do {
+                    let renewed = try renew(item.target, current: current, signer: signer, key: key, directory: directory)
+                    log.info("\(item.target.longName) renewed")
+                    report.outcomes.append(Outcome(name: item.target.name, kind: .renewed, oldSerial: current.serialNumberHex,
+                                                   newSerial: renewed.serialNumberHex, oldNotAfter: current.notAfter,
+                                                   newNotAfter: renewed.notAfter, error: nil))
+                } catch {
+                    let failure = error as? PKIError ?? PKIError(.io, "\(error)")
+                    report.failure = failure
+                    report.outcomes.append(Outcome(name: item.target.name, kind: .failed, oldSerial: current.serialNumberHex, newSerial: nil,
+                                                   oldNotAfter: current.notAfter, newNotAfter: nil, error: failure.message))
+                }
+            }
+        }
+        if options.dryRun {
+            log.info("\nDry run: nothing was changed.")
+        } else if report.outcomes.contains(where: { $0.kind == .renewed }) && report.failure == nil {
+            log.info("\n" + Self.restartReminder)
+        }
+        return report
+    }
+
+    /// The configured algorithm; with none configured, the current key's (kubeadm would read the cluster's
+    /// config, which a node-local tool does not have).
+    private func keyAlgorithm(for item: RenewalPlan.Item) -> KeyAlgorithm {
+        guard !config.keyAlgorithmIsConfigured, case .renew(let current, _) = item.step,
+              let algorithm = try? current.publicKey().algorithm else { return config.keyAlgorithm }
+        return algorithm
+    }
+
+    private func renew(_ target: RenewalPlan.Target, current: Certificate, signer: SigningAuthority, key: PrivateKey, directory: PKIDirectory) throws -> Certificate {
+        let template = CertificateTemplate.renewing(current, serial: try SecureRandom.serialNumber(), now: now, validity: config.certificateValidity)
+        let renewed = try signer.issue(template, for: key)
+        switch target {
+        case .leaf(let spec):
+            try directory.write(certificate: renewed, key: key, baseName: spec.baseName)
+        case .kubeconfig(let spec):
+            let path = "\(config.kubeconfigDir)/\(spec.name)"
+            guard let original = try PKIDirectory.read(path) else {
+                throw PKIError(.conflict, "kubeconfig \(path) disappeared during renewal")
+            }
+            let updated = try Kubeconfig.updatingCredentials(original, source: path, certificateAuthority: try signer.certificate.pem(),
+                                                             clientCertificate: try renewed.pem(), clientKey: try key.pem())
+            try AtomicFile.write(updated, to: path, mode: AtomicFile.kubeconfigMode)
+        }
+        return renewed
+    }
+
+    /// Copies each file into `directory` (keeping paths under the cert dir, kubeconfigs by name) with its mode.
+    private func backUp(_ files: [String], into directory: String) throws -> String {
+        var target = directory
+        var attempt = 1
+        while FileManager.default.fileExists(atPath: target) {
+            attempt += 1
+            target = "\(directory)-\(attempt)"
+        }
+        let certRoot = URL(fileURLWithPath: config.certificatesDir).standardizedFileURL.path + "/"
+        for file in files {
+            guard let data = try PKIDirectory.read(file) else { continue }
+            let standardized = URL(fileURLWithPath: file).standardizedFileURL.path
+            let relative = standardized.hasPrefix(certRoot) ? String(standardized.dropFirst(certRoot.count)) : URL(fileURLWithPath: file).lastPathComponent
+            let destination = "\(target)/\(relative)"
+            try AtomicFile.createDirectory(URL(fileURLWithPath: destination).deletingLastPathComponent().path)
+            let mode = file.hasSuffix(".crt") ? AtomicFile.certificateMode : AtomicFile.keyMode
+            try AtomicFile.write(data, to: destination, mode: mode)
+        }
+        return target
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import PKICore
+
+struct RenewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "renew",
+        abstract: "Renew leaf certificates and kubeconfig client certificates, as `kubeadm certs renew`.",
+        discussion: """
+        Names: all, apiserver, apiserver-kubelet-client, apiserver-etcd-client, front-proxy-client, etcd-server, \
+        etcd-peer, etcd-healthcheck-client, admin.conf, super-admin.conf, controller-manager.conf, scheduler.conf. \
+        The current certificate is the template (CN, O, SANs, extended key usages); a new key of the configured \
+        algorithm and a new serial are made, valid from now. CAs and kubelet.conf are never renewed.
+        """
+    )
+
+    @Argument(help: "all, or the names to renew.")
+    var names: [String]
+
+    @OptionGroup var paths: PathOptions
+    @OptionGroup var keys: KeyOptions
+
+    @Flag(help: "Print what would be renewed and change nothing.")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("Keep the previous files here. (default: <cert-dir>/../pki-backup/<UTC timestamp>)", valueName: "dir"))
+    var backupDir: String?
+
+    @Flag(help: "Do not keep the previous files.")
+    var noBackup = false
+
+    @Option(help: ArgumentHelp("Seconds to wait for another writer of the cert dir. (default: 60)", valueName: "seconds"))
+    var lockTimeout: Double = PKILock.defaultTimeout
+
+    func validate() throws {
+        if names.contains("all") && names.count > 1 { throw ValidationError("use either all or a list of names") }
+        if noBackup && backupDir != nil { throw ValidationError("--no-backup and --backup-dir exclude each other") }
+    }
+
+    func run() throws {
+        let config = try paths.resolve(ConfigOverrides(encryptionAlgorithm: keys.encryptionAlgorithm))
+        let now = Date()
+        let backup = noBackup ? nil : backupDir ?? CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: now)
+        let renewal = CertificateRenewal(
+            config: config,
+            options: .init(dryRun: dryRun, backupDirectory: backup, lockTimeout: lockTimeout),
+            now: now,
+            log: .console
+        )
+        let requested = names == ["all"] ? CertificateRenewal.renewableNames(for: config) : names
+        let report = try renewal.run(names: requested)
+        paths.recordRenewals(report)
+        if let directory = report.backupDirectory {
+            Console.error("previous certificates and keys kept in \(directory)")
+        }
+        if let failure = report.failure {
+            throw failure
+        }
+    }
+}
