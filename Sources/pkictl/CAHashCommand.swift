@@ -37,7 +37,15 @@ struct CAHashCommand: ParsableCommand {
         let path = try caCert ?? "\(paths.certificateDirectory())/ca.crt"
         let pins = try CAPins.pins(ofCertificateFile: path)
         if !verify.isEmpty {
-            guard try CAPins.verify(verify, against: pins) else {
+            let matched: Bool
+            do {
+                matched = try CAPins.verify(verify, against: pins)
+            } catch let error as PKIError {
+                // A malformed pin exits 2, so scripts can tell it from a pin that does not match (1).
+                Console.error("Error: \(error)")
+                throw ExitCode(2)
+            }
+            guard matched else {
                 Console.error(CAPins.mismatchMessage(pins))
                 throw ExitCode(1)
             }

@@ -12,7 +12,7 @@ import Testing
         ("nocolon", "invalid hash, expected \"format:hex-value\". Known format(s) are: sha256"),
         ("md5:abcd", "unknown hash format \"md5\". Known format(s) are: sha256"),
         ("sha256:abcd", "expected a 32 byte SHA-256 hash, found 2 bytes"),
-        ("sha256:zz", "invalid hash value"),
+        ("sha256:" + String(repeating: "zz", count: 32), "invalid byte in hash value"),
     ])
     func rejectsMalformedPinsWithKubeadmMessages(input: String, message: String) {
         #expect {

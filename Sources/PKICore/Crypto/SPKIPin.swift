@@ -17,11 +17,13 @@ public struct SPKIPin: Hashable, Sendable, CustomStringConvertible {
         guard parts[0].lowercased() == "sha256" else {
             throw PKIError(.invalidInput, "unknown hash format \"\(parts[0])\". Known format(s) are: sha256")
         }
-        guard let bytes = Data(hex: String(parts[1])) else {
-            throw PKIError(.invalidInput, "encoding/hex: invalid hash value \"\(parts[1])\" in \"\(text)\"; expected 64 hex characters")
+        // kubeadm checks the decoded length before the hex itself.
+        let decodedLength = parts[1].utf8.count / 2
+        guard decodedLength == 32 else {
+            throw PKIError(.invalidInput, "expected a 32 byte SHA-256 hash, found \(decodedLength) bytes")
         }
-        guard bytes.count == 32 else {
-            throw PKIError(.invalidInput, "expected a 32 byte SHA-256 hash, found \(bytes.count) bytes")
+        guard let bytes = Data(hex: String(parts[1])) else {
+            throw PKIError(.invalidInput, "encoding/hex: invalid byte in hash value \"\(parts[1])\"; expected 64 hex characters")
         }
         self.sha256 = bytes
     }

@@ -70,9 +70,7 @@ public struct CertificateRenewal: Sendable {
         let lock = options.dryRun ? nil : try PKILock.acquire(certificatesDir: config.certificatesDir, timeout: options.lockTimeout)
         defer { withExtendedLifetime(lock) {} }
         if !options.dryRun {
-            for path in try directory.completeInterruptedWrites() {
-                log.info("[renew] Completed an interrupted write of \"\(path)\"")
-            }
+            try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "renew")
         }
         let plan = try RenewalPlan.make(names: names, config: config, directory: directory)
         let toRenew = plan.items.filter { if case .renew = $0.step { true } else { false } }

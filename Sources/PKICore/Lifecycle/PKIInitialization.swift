@@ -33,17 +33,18 @@ public struct PKIInitialization: Sendable {
 
     @discardableResult
     public func run(_ scope: Scope) throws -> Report {
-        try AtomicFile.checkWritableDirectory(config.certificatesDir)
+        // Judge the files before creating or locking anything, so a refusal leaves the disk as it was;
+        // then judge them again under the lock, after finishing any write a killed writer left.
+        let preview = try InitPlan.make(scope: scope, config: config, directory: directory, now: now)
+        for warning in preview.warnings { log.warning("[certs] WARNING: \(warning)") }
+        if preview.needsWrites {
+            try AtomicFile.checkWritableDirectory(config.certificatesDir)
+            if scope == .all { try AtomicFile.checkWritableDirectory(config.kubeconfigDir) }
+        }
         let lock = try PKILock.acquire(certificatesDir: config.certificatesDir, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
-        for path in try directory.completeInterruptedWrites() {
-            log.info("[certs] Completed an interrupted write of \"\(path)\"")
-        }
+        try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "certs")
         let plan = try InitPlan.make(scope: scope, config: config, directory: directory, now: now)
-        for warning in plan.warnings { log.warning("[certs] WARNING: \(warning)") }
-        if plan.needsWrites && scope == .all {
-            try AtomicFile.checkWritableDirectory(config.kubeconfigDir)
-        }
         let keys = try PrivateKey.generate(Array(repeating: config.keyAlgorithm, count: plan.keysNeeded))
         return try InitExecution(plan: plan, config: config, directory: directory, now: now, log: log, keys: keys).run()
     }

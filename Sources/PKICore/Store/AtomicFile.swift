@@ -75,6 +75,21 @@ public enum AtomicFile {
         guard fsync(fd) == 0 else { throw ioError("fsync directory", directory) }
     }
 
+    /// True for a temp file `stage` made (`.NAME.tmp-` and 12 hex digits).
+    static func isTemporaryName(_ name: String) -> Bool {
+        guard name.hasPrefix("."), let marker = name.range(of: temporaryMarker, options: .backwards) else { return false }
+        let tag = name[marker.upperBound...]
+        return tag.count == 12 && tag.allSatisfy(\.isHexDigit)
+    }
+
+    /// Removes temp files no rename ever published (a writer died before its rename). Run it under the PKI lock.
+    public static func removeUnpublishedTemporaryFiles(in directory: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where isTemporaryName(name) {
+            unlink(directory + "/" + name)
+        }
+    }
+
     /// Creates `path` and its parents with mode 0755 when missing.
     public static func createDirectory(_ path: String) throws {
         do {

@@ -66,7 +66,8 @@ public struct PKIDirectory: Sendable {
     public func write(keyPair key: PrivateKey, baseName: String) throws {
         try writePair(
             secondary: (keyPath(baseName), try key.pem(), AtomicFile.keyMode),
-            primary: (publicKeyPath(baseName), try key.publicKey().pem(), AtomicFile.certificateMode)
+            // kubeadm writes sa.pub 0600 too.
+            primary: (publicKeyPath(baseName), try key.publicKey().pem(), AtomicFile.keyMode)
         )
     }
 
@@ -111,7 +112,7 @@ public struct PKIDirectory: Sendable {
             // Every pair a crash can leave traces of, named by its primary file (the .crt or .pub).
             var primaries = Set<String>()
             for name in names where name.hasPrefix(".") {
-                if name.contains(AtomicFile.temporaryMarker) {
+                if AtomicFile.isTemporaryName(name) {
                     // A temp file no rename ever published: the write it belonged to never happened.
                     unlink("\(directory)/\(name)")
                     continue

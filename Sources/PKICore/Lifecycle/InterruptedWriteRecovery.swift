@@ -1,0 +1,9 @@
+/// What every writer does first, under the PKI lock: finish or discard what a killed writer left.
+enum InterruptedWriteRecovery {
+    static func run(config: ClusterConfig, directory: PKIDirectory, log: ProgressLog, phase: String) throws {
+        for path in try directory.completeInterruptedWrites() {
+            log.info("[\(phase)] Completed an interrupted write of \"\(path)\"")
+        }
+        AtomicFile.removeUnpublishedTemporaryFiles(in: config.kubeconfigDir)
+    }
+}
