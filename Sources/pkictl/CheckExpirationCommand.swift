@@ -16,9 +16,11 @@ struct CheckExpirationCommand: ParsableCommand {
 
     func run() throws {
         let config = try paths.resolve()
-        let scan = PKIScan(config: config, kubeletClientPath: paths.kubeletClientCert).run()
-        paths.refreshInventory(scan)
-        let report = ExpiryReport(scan: scan, now: Date())
+        let recorder = try paths.inventory()
+        let now = Date()
+        var scan = paths.scan(config).run()
+        paths.record { if let recorder { scan = try recorder.refresh(paths.scan(config), at: now) } }
+        let report = ExpiryReport(scan: scan, now: now)
         print(report.rendered(output), terminator: "")
         guard report.unreadable.isEmpty else {
             for error in report.unreadable { Console.error("Error: \(error)") }

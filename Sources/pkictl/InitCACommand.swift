@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PKICore
 
 struct InitCACommand: ParsableCommand {
@@ -13,6 +14,8 @@ struct InitCACommand: ParsableCommand {
 
     func run() throws {
         let config = try paths.resolve(ConfigOverrides(encryptionAlgorithm: keys.encryptionAlgorithm))
-        try PKIInitialization(config: config, log: .console).run(.authorities)
+        let recorder = try paths.inventory()
+        let report = try PKIInitialization(config: config, log: .console).run(.authorities)
+        paths.record { try recorder?.recordCreated(report.created, scan: paths.scan(config), at: Date()) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PKICore
 
 struct InitCommand: ParsableCommand {
@@ -46,6 +47,9 @@ struct InitCommand: ParsableCommand {
             apiServerCertSANs: extraSANs.isEmpty ? nil : extraSANs,
             encryptionAlgorithm: keys.encryptionAlgorithm
         )
-        try PKIInitialization(config: try paths.resolve(overrides), log: .console).run(.all)
+        let config = try paths.resolve(overrides)
+        let recorder = try paths.inventory()
+        let report = try PKIInitialization(config: config, log: .console).run(.all)
+        paths.record { try recorder?.recordCreated(report.created, scan: paths.scan(config), at: Date()) }
     }
 }

@@ -34,14 +34,23 @@ struct KeyOptions: ParsableArguments {
 }
 
 extension PathOptions {
-    /// Brings the inventory in line with the files; never stops the command (see InventoryAccess).
-    func refreshInventory(_ scan: [ScannedCertificate]) {
-        // Wired to the SQLite inventory once it lands.
+    /// The inventory at `--db` (see InventoryRecorder.open): opened before any certificate work, so a database
+    /// that must be fixed stops the command while nothing has changed yet.
+    func inventory() throws -> InventoryRecorder? {
+        try InventoryRecorder.open(path: db, actor: "pkictl", warn: Console.error)
     }
 
-    /// Writes one history row per renewal outcome.
-    func recordRenewals(_ report: CertificateRenewal.Report) {
-        // Wired to the SQLite inventory once it lands.
+    func scan(_ config: ClusterConfig) -> PKIScan {
+        PKIScan(config: config, kubeletClientPath: kubeletClientCert)
+    }
+
+    /// Runs a recording step after the certificate work is done; a failure there is a warning, not an error.
+    func record(_ step: () throws -> Void) {
+        do {
+            try step()
+        } catch {
+            Console.error("warning: the inventory was not updated: \(error)")
+        }
     }
 }
 

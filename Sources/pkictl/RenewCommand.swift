@@ -39,6 +39,7 @@ struct RenewCommand: ParsableCommand {
 
     func run() throws {
         let config = try paths.resolve(ConfigOverrides(encryptionAlgorithm: keys.encryptionAlgorithm))
+        let recorder = dryRun ? nil : try paths.inventory()
         let now = Date()
         let backup = noBackup ? nil : backupDir ?? CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: now)
         let renewal = CertificateRenewal(
@@ -49,7 +50,7 @@ struct RenewCommand: ParsableCommand {
         )
         let requested = names == ["all"] ? CertificateRenewal.renewableNames(for: config) : names
         let report = try renewal.run(names: requested)
-        paths.recordRenewals(report)
+        paths.record { try recorder?.recordRenewal(report, scan: paths.scan(config), at: Date()) }
         if let directory = report.backupDirectory {
             Console.error("previous certificates and keys kept in \(directory)")
         }

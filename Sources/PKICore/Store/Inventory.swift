@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The certificate inventory: a SQLite file (WAL mode) with one row per catalogue item and a history of every
+/// issuance and renewal. It holds public facts only (names, serials, fingerprints, pins, dates, SANs), never
+/// key material, so losing or leaking it costs nothing but the record.
+///
+/// One `DatabaseQueue` per value: pkictl and pkid each open their own, and WAL lets one read while the other writes.
+public final class Inventory: Sendable {
+    public static let defaultPath = "/var/lib/pkid/inventory.db"
+    /// How long a write waits for another pkictl or pkid to finish its own before giving up.
+    static let busyTimeout: TimeInterval = 10
+
+    public let path: String
+    private let queue: DatabaseQueue
+
+    /// Opens or creates the database, creating its directory (0755) when needed, and brings the schema up to date.
+    /// A file whose schema is newer than this build knows, or that holds some other application's tables, is
+    /// refused untouched (see `InventorySchema`).
+    public init(path: String) throws {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if let failure = Self.createDirectory(directory) {
+            throw PKIError(.io, "cannot create \(directory) for the inventory \(path) (\(failure)); run as root or pass --db FILE")
+        }
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            if try queue.read(InventorySchema.isForeign) {
+                throw PKIError(.conflict, "\(path) is a SQLite database of something else, not an inventory; move it away or pass --db FILE")
+            }
+            if let newer = try queue.read({ try InventorySchema.newerSchema($0) }) {
+                throw PKIError(.conflict, "\(path) was written by a newer pkictl/pkid (schema \(newer)); upgrade pkictl or pass --db FILE")
+            }
+            // Checked first so that opening an up-to-date file takes no write lock.
+            if try !queue.read(InventorySchema.migrator.hasCompletedMigrations) {
+                try InventorySchema.migrator.migrate(queue)
+            }
+        } catch {
+            throw Self.failure(error, path: path)
+        }
+    }
+
+    /// Records a scan in one transaction: every scanned item is inserted or replaced, and rows for names the scan
+    /// no longer has (a catalogue change such as switching to external etcd) are deleted; `history` keeps their past.
+    /// Items the catalogue still names but whose file is gone stay, with state `missing`.
+    public func refresh(from scan: [ScannedCertificate], at date: Date) throws {
+        let records = try scan.map { try InventoryRecord(scanned: $0, seenAt: date) }
+        let names = Set(records.map(\.name))
+        try write { db in
+            for record in records {
+                try db.cachedStatement(sql: InventoryRecord.insertSQL).execute(arguments: record.arguments)
+            }
+            for stale in try String.fetchAll(db, sql: "SELECT name FROM certificate") where !names.contains(stale) {
+                try db.execute(sql: "DELETE FROM certificate WHERE name = ?", arguments: [stale])
+            }
+        }
+    }
+
+    public func record(_ entry: HistoryEntry) throws {
+        try write { db in try db.execute(sql: HistoryEntry.insertSQL, arguments: entry.arguments) }
+    }
+
+    /// Every catalogue item, ordered by name.
+    public func records() throws -> [InventoryRecord] {
+        try fetchRecords("SELECT \(InventoryRecord.columns) FROM certificate ORDER BY name", [])
+    }
+
+    // bench/inventory-bench.sh times this exact query (it reads this literal and InventoryRecord.columns). The
+    // (not_after, name) index serves both the range and the order; rows without a certificate have a NULL
+    // not_after and never match.
+    static let expiringSQL = "SELECT \(InventoryRecord.columns) FROM certificate WHERE not_after < ? ORDER BY not_after, name"
+
+    /// Certificates whose notAfter is before `date`, soonest first (already expired ones included).
+    public func expiring(before date: Date) throws -> [InventoryRecord] {
+        try fetchRecords(Self.expiringSQL, [date.inventorySeconds])
+    }
+
+    /// Issuances and renewals, newest first; all of them, or those of one catalogue name.
+    public func history(name: String? = nil) throws -> [HistoryEntry] {
+        let order = "ORDER BY at DESC, id DESC"
+        return try read { db in
+            let rows = if let name {
+                try Row.fetchAll(db, sql: "SELECT * FROM history WHERE name = ? \(order)", arguments: [name])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM history \(order)")
+            }
+            return try rows.map { try HistoryEntry(row: $0) }
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func fetchRecords(_ sql: String, _ arguments: StatementArguments) throws -> [InventoryRecord] {
+        try read { db in
+            // A cursor decodes each row in place instead of copying every row first.
+            try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map { try InventoryRecord(row: $0, database: self.path) })
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.read(body) } catch { throw Self.failure(error, path: path) }
+    }
+
+    /// An IMMEDIATE transaction (GRDB's default for writes), so a concurrent writer waits for the busy timeout
+    /// instead of failing half-way.
+    private func write(_ body: (Database) throws -> Void) throws {
+        do { try queue.write(body) } catch { throw Self.failure(error, path: path) }
+    }
+
+    /// Turns any failure into one line naming the database and what to do.
+    static func failure(_ error: Error, path: String) -> PKIError {
+        if let error = error as? PKIError { return error }
+        guard let error = error as? DatabaseError else {
+            return PKIError(.conflict, "cannot read the inventory \(path) (\(error)); move it away or pass --db FILE")
+        }
+        let reason = Self.reason(error)
+        switch error.resultCode {
+        case .SQLITE_NOTADB:
+            return PKIError(.conflict, "\(path) is not a SQLite database; move it away or pass --db FILE")
+        case .SQLITE_CORRUPT:
+            return PKIError(.conflict, "\(path) is a damaged SQLite database (\(reason)); move it away or pass --db FILE")
+        case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
+            return PKIError(.io, "cannot open the inventory \(path) for writing (\(reason)); run as root or pass --db FILE")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return PKIError(.io, "the inventory \(path) stayed locked by another pkictl or pkid for \(Int(busyTimeout))s; try again")
+        case .SQLITE_FULL, .SQLITE_IOERR:
+            return PKIError(.io, "cannot write the inventory \(path) (\(reason)); free disk space or pass --db FILE")
+        default:
+            return PKIError(.io, "inventory \(path): \(reason); move it away or pass --db FILE")
+        }
+    }
+
+    private static func reason(_ error: Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "SQLite error \(error.resultCode.rawValue)" }
+        return "\(error)"
+    }
+
+    /// `mkdir -p` with mode 0755; nil on success, else strerror's words (FileManager's on Linux name no cause).
+    private static func createDirectory(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            return isDirectory.boolValue ? nil : "a file is in the way"
+        }
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if parent != path, let failure = createDirectory(parent) { return failure }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { return String(cString: strerror(errno)) }
+        return nil
+    }
+}

@@ -1,0 +1,68 @@
+import GRDB
+
+/// The inventory's schema, one GRDB migration per version.
+///
+/// Newer-schema detection uses GRDB's own bookkeeping, not `PRAGMA user_version`: a migration identifier in
+/// `grdb_migrations` that this build does not register means a newer pkictl/pkid has written the file, and we
+/// refuse it rather than read or write tables whose meaning may have changed.
+enum InventorySchema {
+    /// Version 1. bench/inventory-bench.sh reads this literal to build its synthetic database, so keep it plain
+    /// SQL without interpolation. Dates are integer unix seconds so they index and compare as numbers.
+    /// Only public facts of a certificate are columns; there is deliberately no place for key material.
+    static let v1 = """
+        CREATE TABLE certificate (
+            name TEXT PRIMARY KEY NOT NULL,
+            role TEXT NOT NULL,
+            file TEXT NOT NULL,
+            kubeconfig_user TEXT,
+            authority TEXT,
+            externally_managed INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('present', 'missing', 'error')),
+            error TEXT,
+            subject TEXT,
+            issuer TEXT,
+            serial TEXT,
+            fingerprint TEXT,
+            pin TEXT,
+            not_before INTEGER,
+            not_after INTEGER,
+            sans TEXT,
+            key_algorithm TEXT,
+            last_seen INTEGER NOT NULL
+        );
+        CREATE INDEX certificate_not_after ON certificate(not_after, name);
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            name TEXT NOT NULL,
+            old_serial TEXT,
+            new_serial TEXT,
+            old_not_after INTEGER,
+            new_not_after INTEGER,
+            result TEXT NOT NULL,
+            error TEXT
+        );
+        CREATE INDEX history_name_at ON history(name, at);
+        """
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
+        return migrator
+    }
+
+    /// True for a SQLite file of something else: tables, but no migration of ours, so it is left alone.
+    static func isForeign(_ db: Database) throws -> Bool {
+        let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") ?? 0
+        return try tables > 0 && migrator.appliedIdentifiers(db).isEmpty
+    }
+
+    /// The newest migration a newer build applied that this one does not know; nil when the schema is ours or older.
+    static func newerSchema(_ db: Database) throws -> String? {
+        let known = Set(migrator.migrations)
+        // Identifiers are "v1", "v2", ...: shorter first so that "v10" sorts after "v9".
+        return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }
+            .max { ($0.count, $0) < ($1.count, $1) }
+    }
+}
