@@ -97,6 +97,7 @@ class EndToEndTestCase: XCTestCase {
         backgroundProcesses.removeAll()
         for directory in temporaryDirectories { try? FileManager.default.removeItem(atPath: directory) }
         temporaryDirectories.removeAll()
+        testInventory = nil
         super.tearDown()
     }
 
@@ -194,8 +195,25 @@ class EndToEndTestCase: XCTestCase {
 
     /// Runs the built pkictl.
     @discardableResult
+    /// Commands that keep the inventory get a per-test `--db` unless the test names one, so no test touches
+    /// the machine-wide default database or races another run over it.
     func pkictl(_ arguments: [String], timeout: TimeInterval = 300, file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
-        try run(try pkictlPath(file: file, line: line), arguments, timeout: timeout)
+        var arguments = arguments
+        if let command = arguments.first, Self.inventoryCommands.contains(command), !arguments.contains("--db") {
+            arguments += ["--db", try inventoryPath()]
+        }
+        return try run(try pkictlPath(file: file, line: line), arguments, timeout: timeout)
+    }
+
+    private static let inventoryCommands: Set<String> = ["init-ca", "init", "check-expiration", "renew"]
+    private var testInventory: String?
+
+    /// The inventory database of this test, in its own temporary directory.
+    func inventoryPath() throws -> String {
+        if let testInventory { return testInventory }
+        let path = try makeTemporaryDirectory("inventory") + "/inventory.db"
+        testInventory = path
+        return path
     }
 
     /// Starts a long-running process with stdout and stderr appended to `logPath`; tearDown stops it.

@@ -45,7 +45,7 @@ final class RenewCrashTests: EndToEndTestCase {
 
     /// After a crash the next renew must succeed and leave a complete, chained, tidy PKI.
     private func assertRecovers(_ root: String, _ context: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let rerun = try pkictl(["renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup"])
+        let rerun = try pkictl(["renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup", "--db", try inventoryPath()])
         XCTAssertEqual(rerun.status, 0, "\(context): rerun failed: \(describe(rerun))", file: file, line: line)
         XCTAssertEqual(inconsistencies(root, allowAbsentCertificate: false), [], "\(context): after rerun", file: file, line: line)
         let hidden = try snapshot(root).keys.filter { path in
@@ -73,7 +73,7 @@ final class RenewCrashTests: EndToEndTestCase {
         // Learn which rename syscall this libc uses and how many a full renew makes.
         let probe = try freshPKI(from: template)
         let trace = try run(strace, ["-f", "-qq", "-e", "trace=rename,renameat,renameat2", "-o", probe + "/../trace.log",
-                                     pkictl, "renew", "all", "--cert-dir", probe + "/pki", "--kubeconfig-dir", probe, "--no-backup"])
+                                     pkictl, "renew", "all", "--cert-dir", probe + "/pki", "--kubeconfig-dir", probe, "--no-backup", "--db", try inventoryPath()])
         XCTAssertEqual(trace.status, 0, describe(trace))
         let calls = try readString(probe + "/../trace.log").split(separator: "\n").filter { $0.contains("rename") }
         let syscall = ["renameat2", "renameat", "rename"].first { name in calls.contains { $0.contains(" \(name)(") || $0.hasPrefix("\(name)(") } } ?? "rename"
@@ -83,7 +83,7 @@ final class RenewCrashTests: EndToEndTestCase {
         for n in 1...count {
             let root = try freshPKI(from: template)
             let killed = try run(strace, ["-f", "-qq", "-o", "/dev/null", "-e", "inject=\(syscall):signal=SIGKILL:when=\(n)",
-                                          pkictl, "renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup"])
+                                          pkictl, "renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup", "--db", try inventoryPath()])
             XCTAssertNotEqual(killed.status, 0, "rename #\(n) should have killed pkictl: \(describe(killed))")
             XCTAssertEqual(inconsistencies(root, allowAbsentCertificate: true), [], "state right after a kill at rename #\(n)")
             try assertRecovers(root, "kill at rename #\(n)")
@@ -97,7 +97,7 @@ final class RenewCrashTests: EndToEndTestCase {
         var generator = SystemRandomNumberGenerator()
         for attempt in 1...12 {
             let root = try freshPKI(from: template)
-            let process = try startBackground(pkictl, ["renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup"],
+            let process = try startBackground(pkictl, ["renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup", "--db", try inventoryPath()],
                                               logPath: root + "/../renew-\(attempt).log")
             usleep(UInt32.random(in: 0...60_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
@@ -111,7 +111,7 @@ final class RenewCrashTests: EndToEndTestCase {
         let root = try makeTemporaryDirectory("concurrent")
         try initPKI(root: root, algorithm: "ECDSA-P256")
         let binary = try pkictlPath()
-        let arguments = ["renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup"]
+        let arguments = ["renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup", "--db", try inventoryPath()]
         let first = try startBackground(binary, arguments, logPath: root + "/../first.log")
         let second = try startBackground(binary, arguments, logPath: root + "/../second.log")
         first.waitUntilExit()
