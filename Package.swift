@@ -43,7 +43,9 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             // Depending on the executable makes `swift test` build the pkictl binary these tests run.
-            dependencies: ["PKICore", "pkictl"]
+            dependencies: ["PKICore", "pkictl"],
+            // Python helpers the tests run from the source tree (see ResourceScripts.swift).
+            exclude: ["Resources"]
         ),
     ]
 )
