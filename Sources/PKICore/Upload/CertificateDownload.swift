@@ -75,7 +75,9 @@ public struct CertificateDownload: Sendable {
             return (file, data)
         }
         try refuseConflicts(writes)
-        try AtomicFile.checkWritableDirectory(certificatesDir)
+        // External etcd files may live outside the cert dir: every target directory is probed before the first write.
+        let directories = Set(writes.map { URL(fileURLWithPath: $0.0.path).deletingLastPathComponent().path } + [certificatesDir])
+        for directory in directories.sorted() { try AtomicFile.checkWritableDirectory(directory) }
         let lock = try PKILock.acquire(certificatesDir: certificatesDir, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
         // Judged again under the lock: another writer may have changed the files meanwhile.
