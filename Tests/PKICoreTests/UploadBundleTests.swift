@@ -118,6 +118,17 @@ final class UploadBundleTests: XCTestCase {
         XCTAssertTrue(warnings.lines.contains { $0.contains("age cannot be checked") }, "\(warnings.lines)")
     }
 
+    func testDownloadSwapsCertDirPairsTogetherAndWritesOtherFilesAlone() {
+        let files = SharedFiles.list(certificatesDir: "/pki", external: ExternalEtcd(caFile: "/etcd/ca.pem", certFile: "/etcd/c.pem", keyFile: "/etcd/k.pem"))
+        let units = CertificateDownload.writeUnits(files.map { ($0, Data()) }, certificatesDir: "/pki")
+        XCTAssertEqual(units.map { $0.map(\.0.name) }, [
+            ["ca.key", "ca.crt"], ["front-proxy-ca.key", "front-proxy-ca.crt"], ["sa.key", "sa.pub"],
+            ["external-etcd.key"], ["external-etcd-ca.crt"], ["external-etcd.crt"],
+        ])
+        let withoutCAKey = files.filter { $0.name != "ca.key" }
+        XCTAssertTrue(CertificateDownload.writeUnits(withoutCAKey.map { ($0, Data()) }, certificatesDir: "/pki").contains { $0.map(\.0.name) == ["ca.crt"] })
+    }
+
     func testHTTPResponsesFramedByLengthChunksOrClose() throws {
         func parse(_ text: String) throws -> HTTPResponse {
             var pieces = Array(text.utf8).chunked(7).map { Data($0) }
