@@ -95,6 +95,12 @@ public final class Certificate: @unchecked Sendable {
             case NID_email_protect: .emailProtection
             case NID_time_stamp: .timeStamping
             case NID_OCSP_sign: .ocspSigning
+            case NID_anyExtendedKeyUsage: .any
+            case NID_ipsecEndSystem: .ipsecEndSystem
+            case NID_ipsecTunnel: .ipsecTunnel
+            case NID_ipsecUser: .ipsecUser
+            case NID_ms_sgc: .microsoftServerGatedCrypto
+            case NID_ns_sgc: .netscapeServerGatedCrypto
             default: nil
             }
         }
