@@ -85,6 +85,10 @@ final class CFSSLInteropTests: EndToEndTestCase {
         )
     }
 
+    private func tools() throws -> (cfssl: String, cfssljson: String, pkictl: String) {
+        (try requireTool("cfssl", install: Self.installHint), try requireTool("cfssljson", install: Self.installHint), try pkictlPath())
+    }
+
     private struct Workspace {
         let cfssl: String
         let pkictl: String
@@ -109,9 +113,7 @@ final class CFSSLInteropTests: EndToEndTestCase {
     }
 
     func testInitCAMatchesCfssl() throws {
-        let cfssl = try requireTool("cfssl", install: Self.installHint)
-        let cfssljson = try requireTool("cfssljson", install: Self.installHint)
-        let pkictl = try pkictlPath()
+        let (cfssl, cfssljson, pkictl) = try tools()
         let space = try workspace([
             "ca-csr.json": Self.caCSR,
             "ca2-csr.json": #"{"CN": "Root Two", "key": {"algo": "rsa", "size": 2048}, "ca": {"expiry": "87600h", "pathlen": 1}, "names": [{"O": "Acme"}]}"#,
@@ -136,9 +138,7 @@ final class CFSSLInteropTests: EndToEndTestCase {
     }
 
     func testSignedLeavesMatchCfsslForEveryProfile() throws {
-        let cfssl = try requireTool("cfssl", install: Self.installHint)
-        let cfssljson = try requireTool("cfssljson", install: Self.installHint)
-        let pkictl = try pkictlPath()
+        let (cfssl, cfssljson, pkictl) = try tools()
         let space = try workspace([
             "ca-csr.json": Self.caCSR, "ca-config.json": Self.signingConfig,
             "rsa-csr.json": Self.leafCSR("rsa", 2048), "ecdsa-csr.json": Self.leafCSR("ecdsa", 256), "p384-csr.json": Self.leafCSR("ecdsa", 384),
@@ -177,9 +177,7 @@ final class CFSSLInteropTests: EndToEndTestCase {
     }
 
     func testCfsslOutputThroughPkictlCfssljsonAndStdinCSR() throws {
-        let cfssl = try requireTool("cfssl", install: Self.installHint)
-        let cfssljson = try requireTool("cfssljson", install: Self.installHint)
-        let pkictl = try pkictlPath()
+        let (cfssl, cfssljson, pkictl) = try tools()
         let space = try workspace(["ca-csr.json": Self.caCSR, "ca-config.json": Self.signingConfig, "leaf-csr.json": Self.leafCSR("ecdsa", 256)])
         // cfssl's JSON, split by pkictl; a pkictl CA used by cfssl; a CSR from stdin.
         try sh(space.pkictl, "'\(cfssl)' gencert -initca ca-csr.json | '\(pkictl)' cfssljson -bare ca")
@@ -200,9 +198,7 @@ final class CFSSLInteropTests: EndToEndTestCase {
     }
 
     func testCertinfoMatchesCfssl() throws {
-        let cfssl = try requireTool("cfssl", install: Self.installHint)
-        let cfssljson = try requireTool("cfssljson", install: Self.installHint)
-        let pkictl = try pkictlPath()
+        let (cfssl, cfssljson, pkictl) = try tools()
         let space = try workspace(["ca-csr.json": Self.caCSR, "ca-config.json": Self.signingConfig, "leaf-csr.json": Self.leafCSR("ecdsa", 256)])
         try sh(space.cfssl, "'\(cfssl)' gencert -initca ca-csr.json | '\(cfssljson)' -bare ca")
         try sh(space.cfssl, "'\(cfssl)' gencert -ca ca.pem -ca-key ca-key.pem -config ca-config.json -profile peer leaf-csr.json | '\(cfssljson)' -bare leaf")
