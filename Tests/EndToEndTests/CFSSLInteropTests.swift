@@ -182,10 +182,12 @@ final class CFSSLInteropTests: EndToEndTestCase {
         // cfssl's JSON, split by pkictl; a pkictl CA used by cfssl; a CSR from stdin.
         try sh(space.pkictl, "'\(cfssl)' gencert -initca ca-csr.json | '\(pkictl)' cfssljson -bare ca")
         try sh(space.pkictl, "'\(cfssl)' gencert -initca ca-csr.json > ca.json && '\(pkictl)' cfssljson -f ca.json -bare ca-from-file")
+        // cfssljson's argument order: -bare is a flag, the name is positional (default "cert").
+        try sh(space.pkictl, "'\(pkictl)' cfssljson -bare -f ca.json < /dev/null")
         try sh(space.pkictl, "'\(pkictl)' gencert -initca ca-csr.json | '\(cfssljson)' -bare own-ca")
         try sh(space.pkictl, "'\(cfssl)' gencert -ca own-ca.pem -ca-key own-ca-key.pem -config ca-config.json -profile peer leaf-csr.json | '\(pkictl)' cfssljson -bare by-cfssl")
         try sh(space.pkictl, "cat leaf-csr.json | '\(pkictl)' gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=peer - | '\(pkictl)' cfssljson -bare from-stdin")
-        for name in ["ca", "ca-from-file", "own-ca", "by-cfssl", "from-stdin"] {
+        for name in ["ca", "ca-from-file", "cert", "own-ca", "by-cfssl", "from-stdin"] {
             XCTAssertEqual(try permissions(space.pkictl + "/\(name)-key.pem"), 0o600, name)
             XCTAssertEqual(try permissions(space.pkictl + "/\(name).pem"), 0o644, name)
             XCTAssertEqual(try permissions(space.pkictl + "/\(name).csr"), 0o644, name)

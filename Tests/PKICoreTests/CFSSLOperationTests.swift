@@ -132,6 +132,23 @@ final class CFSSLOperationTests: XCTestCase {
         }
     }
 
+    func testEnvelopeInputWithoutBare() throws {
+        let dir = try TemporaryDirectory()
+        let bundle = try gencert.initCA(try request(#"{"CN": "root"}"#), config: nil, profile: nil)
+        let envelope = #"{"success": true, "result": "# + String(decoding: bundle.json(), as: UTF8.self) + #", "errors": [], "messages": []}"#
+        let files = CFSSLBareFiles(baseName: dir.path + "/api", isBare: false)
+        XCTAssertEqual(try files.write(Data(envelope.utf8), source: "stdin").count, 3)
+        XCTAssertEqual(try String(contentsOfFile: dir.path + "/api.pem", encoding: .utf8), bundle.cert)
+        // gencert's bare JSON without -bare, and a failed API response: refused, nothing written.
+        let other = try TemporaryDirectory()
+        let strict = CFSSLBareFiles(baseName: other.path + "/x", isBare: false)
+        XCTAssertThrowsError(try strict.write(bundle.json(), source: "stdin")) { XCTAssertTrue(String(describing: $0).contains("-bare")) }
+        XCTAssertThrowsError(try strict.write(Data(#"{"success": false, "result": null, "errors": [{"code": 5200, "message": "bad config"}]}"#.utf8), source: "stdin")) {
+            XCTAssertTrue(String(describing: $0).contains("Request failed: bad config"), "\($0)")
+        }
+        XCTAssertEqual(try other.snapshot(), [:])
+    }
+
     func testCertificateInfoFields() throws {
         let ca = try makeCA()
         let bundle = try gencert.sign(try request(#"{"CN": "etcd1", "hosts": ["etcd1", "10.0.0.1"], "names": [{"C": "US", "O": "Acme"}]}"#),
