@@ -6,6 +6,10 @@
 # Usage: bench/gencert-bench.sh
 #   LEAVES=N       leaves per tool (default 1000)
 #   PKICTL=path    benchmark this pkictl instead of building one (the in-process bench is always built)
+#   STATIC=0       build pkictl against the shared Swift runtime instead of --static-swift-stdlib
+#
+# pkictl is built with --static-swift-stdlib by default: cfssl is one static Go binary, and a process per
+# leaf is mostly start-up, which for Swift on Linux is mostly loading the shared runtime, Foundation and ICU.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,8 +19,14 @@ command -v cfssl >/dev/null || { echo "cfssl not found: apt-get install golang-c
 (cd "$ROOT" && swift build -c release --product pkictl-issuance-bench >&2)
 BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)"
 if [[ -z ${PKICTL:-} ]]; then
-    (cd "$ROOT" && swift build -c release --product pkictl >&2)
-    PKICTL="$BIN/pkictl"
+    if [[ ${STATIC:-1} == 1 ]]; then
+        SCRATCH="$ROOT/.build/static"
+        (cd "$ROOT" && swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product pkictl >&2)
+        PKICTL="$SCRATCH/release/pkictl"
+    else
+        (cd "$ROOT" && swift build -c release --product pkictl >&2)
+        PKICTL="$BIN/pkictl"
+    fi
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gencert-bench.XXXXXX")
@@ -53,6 +63,7 @@ echo "openssl version: $(openssl version)"
 echo "cfssl version:   $(cfssl version 2>/dev/null | head -1)"
 echo "nproc:           $(nproc)"
 echo "leaves per tool: $LEAVES"
+echo "pkictl:          $PKICTL ($(ldd "$PKICTL" | grep -c libswiftCore) shared Swift runtime libraries)"
 pk_ns=$(loop pkictl "$PKICTL" gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=peer leaf-csr.json)
 cf_ns=$(loop cfssl cfssl gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=peer leaf-csr.json)
 
