@@ -38,6 +38,16 @@ public final class Certificate: @unchecked Sendable {
         self.init(owning: all[0].pointer)
     }
 
+    /// Parses one DER certificate.
+    convenience init(der: Data) throws {
+        let parsed = der.withUnsafeBytes { raw -> OpaquePointer? in
+            var cursor = raw.bindMemory(to: UInt8.self).baseAddress.map { UnsafePointer($0) }
+            return d2i_X509(nil, &cursor, raw.count)
+        }
+        guard let parsed else { throw PKIError.openSSL("decoding a certificate") }
+        self.init(owning: parsed)
+    }
+
     public func der() throws -> Data {
         try derEncode("encoding a certificate") { i2d_X509(pointer, $0) }
     }

@@ -53,7 +53,8 @@ extension Certificate {
 
         try setTime(template.notBefore, on: x509, X509_set1_notBefore)
         try setTime(template.notAfter, on: x509, X509_set1_notAfter)
-        guard X509_set_pubkey(x509, subjectKey) == 1 else { throw PKIError.openSSL("setting the certificate key") }
+        let keySet = X509_get_X509_PUBKEY(x509).map { SubjectPublicKeyInfo.assign(subjectKey, to: $0) } ?? false
+        guard keySet || X509_set_pubkey(x509, subjectKey) == 1 else { throw PKIError.openSSL("setting the certificate key") }
 
         var context = X509V3_CTX()
         X509V3_set_ctx(&context, issuer?.pointer ?? x509, x509, nil, nil, 0)
@@ -81,7 +82,9 @@ extension Certificate {
         guard X509_sign(x509, signingKey.pointer, signingKey.signatureDigest) > 0 else {
             throw PKIError.openSSL("signing the certificate for \(template.subject)")
         }
-        return certificate
+        // A key set by SubjectPublicKeyInfo is not cached as an EVP_PKEY, which X509_get0_pubkey needs:
+        // reading the signed DER back gives an ordinary certificate.
+        return keySet ? try Certificate(der: try certificate.der()) : certificate
     }
 
     private static func setSerial(_ serial: UInt64, on x509: OpaquePointer) throws {

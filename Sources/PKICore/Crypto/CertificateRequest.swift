@@ -18,9 +18,10 @@ public final class CertificateRequest: @unchecked Sendable {
         let request = CertificateRequest(owning: req)
         let name = try Certificate.makeName(subject)
         defer { X509_NAME_free(name) }
+        let keySet = X509_REQ_get_X509_PUBKEY(req).map { SubjectPublicKeyInfo.assign(key.pointer, to: $0) } ?? false
         guard X509_REQ_set_version(req, 0) == 1,
               X509_REQ_set_subject_name(req, name) == 1,
-              X509_REQ_set_pubkey(req, key.pointer) == 1 else {
+              keySet || X509_REQ_set_pubkey(req, key.pointer) == 1 else {
             throw PKIError.openSSL("filling the certificate request for \(subject)")
         }
         if !sans.isEmpty {
@@ -49,12 +50,5 @@ public final class CertificateRequest: @unchecked Sendable {
     /// `CERTIFICATE REQUEST` PEM.
     public func pem() throws -> Data {
         try MemoryBIO.collect("writing a certificate request PEM") { PEM_write_bio_X509_REQ($0, pointer) }
-    }
-
-    /// True when the request's self-signature verifies with its own public key.
-    public var verifiesItself: Bool {
-        defer { PKIError.clearOpenSSLErrors() }
-        guard let key = X509_REQ_get0_pubkey(pointer) else { return false }
-        return X509_REQ_verify(pointer, key) == 1
     }
 }
