@@ -70,6 +70,21 @@ final class EtcdClusterPKITests: XCTestCase {
         XCTAssertEqual(try dir.snapshot(), before)
     }
 
+    func testAnInterruptedSwapIsFinishedBeforeJudging() throws {
+        let dir = try TemporaryDirectory()
+        let members = try EtcdMember.parseList("etcd1=10.0.0.1")
+        try EtcdClusterPKI(root: dir.path, algorithm: .ecdsaP256).run(members: members)
+        let before = try dir.snapshot()
+        // Killed after the commit point of a pair swap: the key is in place, the certificate still staged.
+        let member = dir.path + "/etcd1"
+        XCTAssertEqual(rename(member + "/server.crt", member + "/.server.crt.pending"), 0)
+        let report = try EtcdClusterPKI(root: dir.path, algorithm: .ecdsaP256).run(members: try EtcdMember.parseList("etcd1=10.0.0.1,etcd2=10.0.0.2"))
+        let after = try dir.snapshot()
+        for (path, data) in before { XCTAssertEqual(after[path], data, "\(path) changed") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: member + "/.server.crt.pending"))
+        XCTAssertEqual(Set(report.created), Set(layout.map { "etcd2/\($0)" }))
+    }
+
     func testMemberSignedByAnotherCAIsRefused() throws {
         let dir = try TemporaryDirectory(), other = try TemporaryDirectory()
         let members = try EtcdMember.parseList("etcd1=10.0.0.1")

@@ -44,13 +44,54 @@ public struct EtcdClusterPKI: Sendable {
         var fileBase: String { URL(fileURLWithPath: spec.baseName).lastPathComponent }
     }
 
+    /// What a run will do, judged from the files alone; a refusal is thrown here, before any write.
+    struct Plan {
+        var existingCA: SigningAuthority?
+        var caCopies: [String] = []
+        var toCreate: [PlannedLeaf] = []
+        var kept: [String] = []
+
+        var needsWrites: Bool { existingCA == nil || !toCreate.isEmpty || !caCopies.isEmpty }
+    }
+
     @discardableResult
     public func run(members: [EtcdMember]) throws -> Report {
-        var report = Report()
+        let directories = [root] + members.map { root + "/" + $0.name }
+        // Judge the files before creating or locking anything, so a refusal leaves the disk as it was; a
+        // swap a killed writer left half done is first finished under the lock, then everything is judged.
+        if !directories.contains(where: hasInterruptedWrites) {
+            let preview = try plan(members: members)
+            guard preview.needsWrites else {
+                log.info("[etcd-certs] Every certificate already exists; nothing to do")
+                return Report(created: [], kept: preview.kept)
+            }
+            try AtomicFile.checkWritableDirectory(root)
+        }
+        let lock = try PKILock.acquire(certificatesDir: root, timeout: PKILock.defaultTimeout)
+        defer { withExtendedLifetime(lock) {} }
+        for directory in directories {
+            for path in try PKIDirectory(root: directory).completeInterruptedWrites() {
+                log.warning("[etcd-certs] Completed the interrupted write of \(path)")
+            }
+        }
+        return try execute(try plan(members: members), members: members)
+    }
+
+    /// Hidden staging files of PKIDirectory or AtomicFile that only a killed writer leaves behind.
+    private func hasInterruptedWrites(in directory: String) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.contains { name in
+            name.hasPrefix(".") && (name.hasSuffix("." + PKIDirectory.pendingSuffix) || name.hasSuffix("." + PKIDirectory.asideSuffix)
+                                    || AtomicFile.isTemporaryName(name))
+        }
+    }
+
+    func plan(members: [EtcdMember]) throws -> Plan {
+        var plan = Plan()
         let rootDirectory = PKIDirectory(root: root)
         let existingCA = try readAuthority(rootDirectory)
+        plan.existingCA = existingCA
         var leaves: [PlannedLeaf] = []
-        var caCopies: [String] = []
         for member in members {
             let directory = PKIDirectory(root: root + "/" + member.name)
             for name in Self.memberLeafNames {
@@ -62,31 +103,30 @@ public struct EtcdClusterPKI: Sendable {
                 guard let ca = existingCA, certificate.isSameCertificate(as: ca.certificate) else {
                     throw PKIError(.conflict, "\(copy) is not the CA in \(rootDirectory.certificatePath(Self.caBaseName)); remove \(member.name)/ to rebuild that member")
                 }
-                report.kept.append(relative(copy))
+                plan.kept.append(relative(copy))
             } else {
-                caCopies.append(copy)
+                plan.caCopies.append(copy)
             }
         }
         if let first = members.first {
             leaves.append(PlannedLeaf(spec: try Self.spec(Self.apiServerClientName), directory: rootDirectory, member: first))
         }
-        var toCreate: [PlannedLeaf] = []
         for leaf in leaves {
             if try isKept(leaf, authority: existingCA) {
-                report.kept.append(relative(leaf.directory.certificatePath(leaf.fileBase)))
+                plan.kept.append(relative(leaf.directory.certificatePath(leaf.fileBase)))
             } else {
-                toCreate.append(leaf)
+                plan.toCreate.append(leaf)
             }
         }
-        guard existingCA == nil || !toCreate.isEmpty || !caCopies.isEmpty else {
-            log.info("[etcd-certs] Every certificate already exists; nothing to do")
-            return report
-        }
+        return plan
+    }
 
-        try AtomicFile.checkWritableDirectory(root)
-        let lock = try PKILock.acquire(certificatesDir: root, timeout: PKILock.defaultTimeout)
-        defer { withExtendedLifetime(lock) {} }
-        let keys = try PrivateKey.generate(Array(repeating: algorithm, count: toCreate.count + (existingCA == nil ? 1 : 0)))
+    private func execute(_ plan: Plan, members: [EtcdMember]) throws -> Report {
+        var report = Report(created: [], kept: plan.kept)
+        guard plan.needsWrites else { return report }
+        let rootDirectory = PKIDirectory(root: root)
+        let existingCA = plan.existingCA
+        let keys = try PrivateKey.generate(Array(repeating: algorithm, count: plan.toCreate.count + (existingCA == nil ? 1 : 0)))
         var unusedKeys = keys.makeIterator()
 
         let authority: SigningAuthority
@@ -106,12 +146,12 @@ public struct EtcdClusterPKI: Sendable {
         }
 
         let caPEM = try authority.certificate.pem()
-        for copy in caCopies {
+        for copy in plan.caCopies {
             try AtomicFile.createDirectory(URL(fileURLWithPath: copy).deletingLastPathComponent().path)
             try AtomicFile.write(caPEM, to: copy, mode: AtomicFile.certificateMode)
             report.created.append(relative(copy))
         }
-        for leaf in toCreate {
+        for leaf in plan.toCreate {
             guard let key = unusedKeys.next() else { throw PKIError(.crypto, "internal error: fewer keys generated than planned") }
             let config = try Self.config(for: leaf.member, algorithm: algorithm)
             let sans = try leaf.spec.subjectAltNames(for: config).names
