@@ -127,6 +127,7 @@ final class CFSSLModelTests: XCTestCase {
         XCTAssertEqual(policy.validity, 8760 * 3600)
         XCTAssertEqual(policy.keyUsage, [.digitalSignature, .keyEncipherment])
         XCTAssertEqual(policy.extendedKeyUsage, [.serverAuth, .clientAuth])
+        assertError(try CFSSLSigningConfig.builtIn.policy(named: "peer"), contains: ["unknown profile \"peer\"", "-config"])
     }
 
     func testSigningConfigErrors() {

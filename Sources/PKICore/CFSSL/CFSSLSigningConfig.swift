@@ -59,6 +59,9 @@ public struct CFSSLSigningConfig: Sendable, Equatable {
     /// Profile names are matched case-insensitively: the decoder folds every JSON key, these included.
     private func profile(named name: String) throws -> CFSSLProfile {
         if let profile = profiles[name] ?? profiles[name.lowercased()] { return profile }
+        if self == Self.builtIn {
+            throw PKIError(.invalidInput, "unknown profile \"\(name)\": no -config was given; pass -config FILE that defines it")
+        }
         let known = profiles.keys.sorted()
         let hint = known.isEmpty ? "it defines no profiles; omit -profile to use signing.default" : "defined profiles: \(known.joined(separator: ", "))"
         throw PKIError(.invalidInput, "\(source): unknown profile \"\(name)\"; \(hint)")
