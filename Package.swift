@@ -36,6 +36,12 @@ let package = Package(
             name: "pkid",
             dependencies: ["PKICore"]
         ),
+        // bench/gencert-bench.sh: PKICore's in-process issuance rate against `openssl speed ecdsap256`.
+        .executableTarget(
+            name: "pkictl-issuance-bench",
+            dependencies: ["PKICore"],
+            path: "bench/IssuanceThroughput"
+        ),
         .testTarget(
             name: "PKICoreTests",
             dependencies: ["PKICore"]

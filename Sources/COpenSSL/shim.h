@@ -84,4 +84,9 @@ static inline GENERAL_NAME *pkid_GENERAL_NAME_ipaddress(const unsigned char *byt
 static inline long pkid_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
 static inline int pkid_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) { return (int)SSL_CTX_set_min_proto_version(ctx, version); }
 
+// X509_REQ extension requests (a STACK_OF(X509_EXTENSION)).
+static inline STACK_OF(X509_EXTENSION) *pkid_X509_EXTENSIONS_new(void) { return sk_X509_EXTENSION_new_null(); }
+static inline int pkid_X509_EXTENSIONS_push(STACK_OF(X509_EXTENSION) *exts, X509_EXTENSION *ext) { return sk_X509_EXTENSION_push(exts, ext); }
+static inline void pkid_X509_EXTENSIONS_free(STACK_OF(X509_EXTENSION) *exts) { sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free); }
+
 #endif

@@ -38,6 +38,16 @@ public final class Certificate: @unchecked Sendable {
         self.init(owning: all[0].pointer)
     }
 
+    /// Parses one DER certificate.
+    convenience init(der: Data) throws {
+        let parsed = der.withUnsafeBytes { raw -> OpaquePointer? in
+            var cursor = raw.bindMemory(to: UInt8.self).baseAddress.map { UnsafePointer($0) }
+            return d2i_X509(nil, &cursor, raw.count)
+        }
+        guard let parsed else { throw PKIError.openSSL("decoding a certificate") }
+        self.init(owning: parsed)
+    }
+
     public func der() throws -> Data {
         try derEncode("encoding a certificate") { i2d_X509(pointer, $0) }
     }
@@ -95,6 +105,12 @@ public final class Certificate: @unchecked Sendable {
             case NID_email_protect: .emailProtection
             case NID_time_stamp: .timeStamping
             case NID_OCSP_sign: .ocspSigning
+            case NID_anyExtendedKeyUsage: .any
+            case NID_ipsecEndSystem: .ipsecEndSystem
+            case NID_ipsecTunnel: .ipsecTunnel
+            case NID_ipsecUser: .ipsecUser
+            case NID_ms_sgc: .microsoftServerGatedCrypto
+            case NID_ns_sgc: .netscapeServerGatedCrypto
             default: nil
             }
         }

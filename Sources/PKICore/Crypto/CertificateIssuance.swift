@@ -53,19 +53,22 @@ extension Certificate {
 
         try setTime(template.notBefore, on: x509, X509_set1_notBefore)
         try setTime(template.notAfter, on: x509, X509_set1_notAfter)
-        guard X509_set_pubkey(x509, subjectKey) == 1 else { throw PKIError.openSSL("setting the certificate key") }
+        let keySet = X509_get_X509_PUBKEY(x509).map { SubjectPublicKeyInfo.assign(subjectKey, to: $0) } ?? false
+        guard keySet || X509_set_pubkey(x509, subjectKey) == 1 else { throw PKIError.openSSL("setting the certificate key") }
 
         var context = X509V3_CTX()
         X509V3_set_ctx(&context, issuer?.pointer ?? x509, x509, nil, nil, 0)
         let constraints = template.isCA
             ? "critical,CA:TRUE" + (template.pathLength.map { ",pathlen:\($0)" } ?? "")
             : "critical,CA:FALSE"
-        try addExtension(NID_key_usage, "critical," + template.keyUsage.names.joined(separator: ","), to: x509, context: &context)
+        if !template.keyUsage.isEmpty {
+            try addExtension(NID_key_usage, "critical," + template.keyUsage.names.joined(separator: ","), to: x509, context: &context)
+        }
         if !template.extendedKeyUsage.isEmpty {
             try addExtension(NID_ext_key_usage, template.extendedKeyUsage.map(\.rawValue).joined(separator: ","), to: x509, context: &context)
         }
         try addExtension(NID_basic_constraints, constraints, to: x509, context: &context)
-        if template.isCA {
+        if template.isCA || template.identifiesLeafKey {
             try addExtension(NID_subject_key_identifier, "hash", to: x509, context: &context)
         }
         if issuer != nil {
@@ -79,7 +82,9 @@ extension Certificate {
         guard X509_sign(x509, signingKey.pointer, signingKey.signatureDigest) > 0 else {
             throw PKIError.openSSL("signing the certificate for \(template.subject)")
         }
-        return certificate
+        // A key set by SubjectPublicKeyInfo is not cached as an EVP_PKEY, which X509_get0_pubkey needs:
+        // reading the signed DER back gives an ordinary certificate.
+        return keySet ? try Certificate(der: try certificate.der()) : certificate
     }
 
     private static func setSerial(_ serial: UInt64, on x509: OpaquePointer) throws {
@@ -102,7 +107,7 @@ extension Certificate {
         guard setter(x509, time) == 1 else { throw PKIError.openSSL("setting the validity period") }
     }
 
-    private static func makeName(_ name: DistinguishedName) throws -> OpaquePointer {
+    static func makeName(_ name: DistinguishedName) throws -> OpaquePointer {
         guard let x509Name = X509_NAME_new() else { throw PKIError.openSSL("allocating a name") }
         for entry in name.entries {
             let bytes = Array(entry.value.utf8)
@@ -124,31 +129,8 @@ extension Certificate {
     }
 
     private static func addSubjectAltNames(_ sans: SubjectAltNames, to x509: OpaquePointer) throws {
-        guard let names = pkid_GENERAL_NAMES_new() else { throw PKIError.openSSL("allocating subjectAltName") }
-        defer { pkid_GENERAL_NAMES_free(names) }
-        func push(_ name: UnsafeMutablePointer<GENERAL_NAME>?, _ what: String) throws {
-            guard let name else { throw PKIError.openSSL("encoding subjectAltName \(what)") }
-            guard pkid_GENERAL_NAMES_push(names, name) > 0 else {
-                GENERAL_NAME_free(name)
-                throw PKIError.openSSL("adding subjectAltName \(what)")
-            }
-        }
-        for dns in sans.dnsNames {
-            let bytes = Array(dns.utf8)
-            try push(pkid_GENERAL_NAME_ia5(GEN_DNS, bytes, Int32(bytes.count)), dns)
-        }
-        for email in sans.emailAddresses {
-            let bytes = Array(email.utf8)
-            try push(pkid_GENERAL_NAME_ia5(GEN_EMAIL, bytes, Int32(bytes.count)), email)
-        }
-        for ip in sans.ipAddresses {
-            try push(pkid_GENERAL_NAME_ipaddress(ip.bytes, Int32(ip.bytes.count)), ip.description)
-        }
-        for uri in sans.uris {
-            let bytes = Array(uri.utf8)
-            try push(pkid_GENERAL_NAME_ia5(GEN_URI, bytes, Int32(bytes.count)), uri)
-        }
-        guard X509_add1_ext_i2d(x509, NID_subject_alt_name, UnsafeMutableRawPointer(names), 0, UInt(X509V3_ADD_DEFAULT)) == 1 else {
+        let names = try GeneralNames(sans)
+        guard X509_add1_ext_i2d(x509, NID_subject_alt_name, UnsafeMutableRawPointer(names.pointer), 0, UInt(X509V3_ADD_DEFAULT)) == 1 else {
             throw PKIError.openSSL("adding subjectAltName")
         }
     }

@@ -11,6 +11,8 @@ public struct CertificateTemplate: Sendable, Equatable {
     public var keyUsage: KeyUsage
     public var extendedKeyUsage: [ExtendedKeyUsage]
     public var subjectAltNames: SubjectAltNames
+    /// A leaf gets a subject key identifier too (cfssl sets one on every certificate; kubeadm only on CAs).
+    public var identifiesLeafKey: Bool
 
     public init(
         subject: DistinguishedName,
@@ -21,7 +23,8 @@ public struct CertificateTemplate: Sendable, Equatable {
         pathLength: Int? = nil,
         keyUsage: KeyUsage,
         extendedKeyUsage: [ExtendedKeyUsage] = [],
-        subjectAltNames: SubjectAltNames = SubjectAltNames()
+        subjectAltNames: SubjectAltNames = SubjectAltNames(),
+        identifiesLeafKey: Bool = false
     ) {
         self.subject = subject
         self.serialNumber = serialNumber
@@ -32,6 +35,7 @@ public struct CertificateTemplate: Sendable, Equatable {
         self.keyUsage = keyUsage
         self.extendedKeyUsage = extendedKeyUsage
         self.subjectAltNames = subjectAltNames
+        self.identifiesLeafKey = identifiesLeafKey
     }
 
     /// How far kubeadm (and cfssl) backdate notBefore to absorb clock skew between nodes.

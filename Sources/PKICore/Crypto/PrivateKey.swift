@@ -15,21 +15,31 @@ public final class PrivateKey: @unchecked Sendable {
     /// A fresh key from OpenSSL's default provider.
     public static func generate(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
         if algorithm.isRSA {
-            return PrivateKey(owning: try RSAKeyGeneration.generate(bits: Int(algorithm.rsaBits)))
+            return try generateRSA(bits: Int(algorithm.rsaBits))
         }
+        return try generateEC(curve: algorithm.curveName)
+    }
+
+    /// A fresh EC key on the named curve (`P-256`, `P-384`, `P-521`).
+    public static func generateEC(curve: String) throws -> PrivateKey {
         guard let context = EVP_PKEY_CTX_new_from_name(nil, ("EC" as StaticString).cString, nil) else {
-            throw PKIError.openSSL("creating a \(algorithm.rawValue) key context")
+            throw PKIError.openSSL("creating an EC \(curve) key context")
         }
         defer { EVP_PKEY_CTX_free(context) }
         guard EVP_PKEY_keygen_init(context) == 1,
-              EVP_PKEY_CTX_set_group_name(context, algorithm.curveName) == 1 else {
-            throw PKIError.openSSL("configuring \(algorithm.rawValue) key generation")
+              EVP_PKEY_CTX_set_group_name(context, curve) == 1 else {
+            throw PKIError.openSSL("configuring EC \(curve) key generation")
         }
         var key: OpaquePointer?
         guard EVP_PKEY_generate(context, &key) == 1, let key else {
-            throw PKIError.openSSL("generating a \(algorithm.rawValue) key")
+            throw PKIError.openSSL("generating an EC \(curve) key")
         }
         return PrivateKey(owning: key)
+    }
+
+    /// A fresh RSA key of any size OpenSSL accepts (cfssl allows 2048 to 8192 bits).
+    public static func generateRSA(bits: Int) throws -> PrivateKey {
+        PrivateKey(owning: try RSAKeyGeneration.generate(bits: bits))
     }
 
     /// Generates several keys at once on all cores: RSA generation dominates a full init.
@@ -83,6 +93,9 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// The digest kubeadm (Go's x509) pairs with this key when signing.
     var signatureDigest: OpaquePointer? {
-        algorithm == .ecdsaP384 ? EVP_sha384() : EVP_sha256()
+        if algorithm == .ecdsaP384 { return EVP_sha384() }
+        // Go pairs P-521 with SHA-512; P-521 is not a kubeadm algorithm but cfssl requests may ask for it.
+        if EVP_PKEY_get_base_id(pointer) == EVP_PKEY_EC && EVP_PKEY_get_bits(pointer) == 521 { return EVP_sha512() }
+        return EVP_sha256()
     }
 }

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import PKICore
+
+/// The whole PKI of an external etcd cluster in one step, and the settings to use it.
+struct EtcdCertsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "etcd-certs",
+        abstract: "Create the certificates of an external etcd cluster (CA, per-member server/peer/healthcheck, apiserver client).",
+        discussion: "Re-running with more members adds theirs; the CA and existing members are never touched."
+    )
+
+    @Option(help: ArgumentHelp("The members, as NAME=IP[,NAME=IP...].", valueName: "members"))
+    var members: String
+
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String = "etcd-pki"
+
+    @OptionGroup var keys: KeyOptions
+
+    @Option(help: ArgumentHelp("etcd client port in the printed settings.", valueName: "port"))
+    var clientPort: Int = 2379
+
+    @Option(help: ArgumentHelp("etcd peer port in the printed settings.", valueName: "port"))
+    var peerPort: Int = 2380
+
+    @Option(help: ArgumentHelp("Where each member's directory is copied on its host.", valueName: "dir"))
+    var hostDir: String = "/etc/kubernetes/pki/etcd"
+
+    func validate() throws {
+        for (flag, port) in [("--client-port", clientPort), ("--peer-port", peerPort)] where !(1...65535).contains(port) {
+            throw ValidationError("\(flag) \(port) is out of range; use 1-65535")
+        }
+    }
+
+    func run() throws {
+        let parsed = try EtcdMember.parseList(members)
+        let algorithm = try keys.encryptionAlgorithm.map { try KeyAlgorithm(name: $0) } ?? .default
+        try EtcdClusterPKI(root: out, algorithm: algorithm, log: .console).run(members: parsed)
+
+        let settings = EtcdClusterSettings(members: parsed, clientPort: clientPort, peerPort: peerPort, hostDirectory: hostDir)
+        print("\nCopy \(out)/<member>/ to \(hostDir)/ on each member, and \(out)/ca.crt, \(out)/apiserver-etcd-client.{crt,key} to each control-plane node.")
+        print("\n# kubeadm ClusterConfiguration:")
+        print(settings.kubeadmExternalEtcd)
+        for member in parsed {
+            print("\n# etcd flags on \(member.name) (\(member.address)):")
+            print("etcd " + settings.flags(for: member).joined(separator: " \\\n  "))
+        }
+    }
+}
