@@ -40,8 +40,10 @@ final class InventoryEndToEndTests: EndToEndTestCase {
 
     func testDatabaseThatIsNotAnInventoryStopsTheCommandAndChangesNothing() throws {
         let root = try makeTemporaryDirectory("baddb")
-        try initPKI(root: root, algorithm: "ECDSA-P256", extra: ["--db", root + "/../unused.db"])
-        let bad = root + "/../not-sqlite.db"
+        // Databases live beside the PKI in a directory of this test, so the PKI snapshot excludes them.
+        let databases = try makeTemporaryDirectory("baddb-databases")
+        try initPKI(root: root, algorithm: "ECDSA-P256", extra: ["--db", databases + "/unused.db"])
+        let bad = databases + "/not-sqlite.db"
         try Data("not a database at all, just text that is long enough to look like a header".utf8).write(to: URL(fileURLWithPath: bad))
         let before = try snapshot(root)
         for arguments in [["renew", "all"], ["init", "--node-name", "node1", "--apiserver-advertise-address", "127.0.0.1"], ["check-expiration"]] {
@@ -55,8 +57,9 @@ final class InventoryEndToEndTests: EndToEndTestCase {
 
     func testCAHashNeverOpensTheInventory() throws {
         let root = try makeTemporaryDirectory("cahash")
-        try initPKI(root: root, algorithm: "ECDSA-P256", extra: ["--db", root + "/../init.db"])
-        let db = root + "/../never.db"
+        let databases = try makeTemporaryDirectory("cahash-databases")
+        try initPKI(root: root, algorithm: "ECDSA-P256", extra: ["--db", databases + "/init.db"])
+        let db = databases + "/never.db"
         let result = try pkictl(["ca-hash", "--cert-dir", root + "/pki", "--db", db])
         XCTAssertEqual(result.status, 0, describe(result))
         XCTAssertFalse(FileManager.default.fileExists(atPath: db))

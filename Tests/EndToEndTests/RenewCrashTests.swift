@@ -65,6 +65,7 @@ final class RenewCrashTests: EndToEndTestCase {
     }
 
     func testKillAtEveryRenameLeavesWholePairsAndTheNextRunCompletes() throws {
+        let logs = try makeTemporaryDirectory("logs")
         let strace = try strace()
         let template = try makeTemporaryDirectory("template")
         try initPKI(root: template, algorithm: "ECDSA-P256")
@@ -72,10 +73,10 @@ final class RenewCrashTests: EndToEndTestCase {
 
         // Learn which rename syscall this libc uses and how many a full renew makes.
         let probe = try freshPKI(from: template)
-        let trace = try run(strace, ["-f", "-qq", "-e", "trace=rename,renameat,renameat2", "-o", probe + "/../trace.log",
+        let trace = try run(strace, ["-f", "-qq", "-e", "trace=rename,renameat,renameat2", "-o", logs + "/trace.log",
                                      pkictl, "renew", "all", "--cert-dir", probe + "/pki", "--kubeconfig-dir", probe, "--no-backup", "--db", try inventoryPath()])
         XCTAssertEqual(trace.status, 0, describe(trace))
-        let calls = try readString(probe + "/../trace.log").split(separator: "\n").filter { $0.contains("rename") }
+        let calls = try readString(logs + "/trace.log").split(separator: "\n").filter { $0.contains("rename") }
         let syscall = ["renameat2", "renameat", "rename"].first { name in calls.contains { $0.contains(" \(name)(") || $0.hasPrefix("\(name)(") } } ?? "rename"
         let count = calls.count
         XCTAssertGreaterThanOrEqual(count, 7 * 5 + 4, "7 leaf swaps of 5 renames each and 4 kubeconfig writes: \(calls)")
@@ -91,6 +92,7 @@ final class RenewCrashTests: EndToEndTestCase {
     }
 
     func testKillAtRandomInstantsLeavesWholePairs() throws {
+        let logs = try makeTemporaryDirectory("logs")
         let template = try makeTemporaryDirectory("template")
         try initPKI(root: template, algorithm: "ECDSA-P256")
         let pkictl = try pkictlPath()
@@ -98,7 +100,7 @@ final class RenewCrashTests: EndToEndTestCase {
         for attempt in 1...12 {
             let root = try freshPKI(from: template)
             let process = try startBackground(pkictl, ["renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup", "--db", try inventoryPath()],
-                                              logPath: root + "/../renew-\(attempt).log")
+                                              logPath: logs + "/renew-\(attempt).log")
             usleep(UInt32.random(in: 0...60_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -108,16 +110,17 @@ final class RenewCrashTests: EndToEndTestCase {
     }
 
     func testConcurrentRenewsAreSerialisedByTheLock() throws {
+        let logs = try makeTemporaryDirectory("logs")
         let root = try makeTemporaryDirectory("concurrent")
         try initPKI(root: root, algorithm: "ECDSA-P256")
         let binary = try pkictlPath()
         let arguments = ["renew", "all", "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--no-backup", "--db", try inventoryPath()]
-        let first = try startBackground(binary, arguments, logPath: root + "/../first.log")
-        let second = try startBackground(binary, arguments, logPath: root + "/../second.log")
+        let first = try startBackground(binary, arguments, logPath: logs + "/first.log")
+        let second = try startBackground(binary, arguments, logPath: logs + "/second.log")
         first.waitUntilExit()
         second.waitUntilExit()
-        XCTAssertEqual(first.terminationStatus, 0, tail(root + "/../first.log"))
-        XCTAssertEqual(second.terminationStatus, 0, tail(root + "/../second.log"))
+        XCTAssertEqual(first.terminationStatus, 0, tail(logs + "/first.log"))
+        XCTAssertEqual(second.terminationStatus, 0, tail(logs + "/second.log"))
         XCTAssertEqual(inconsistencies(root, allowAbsentCertificate: false), [])
 
         // A writer that cannot get the lock in time says so and changes nothing.
