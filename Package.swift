@@ -55,7 +55,9 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             // Depending on the executables makes `swift test` build the pkictl and pkid binaries these tests run.
-            dependencies: ["PKICore", "pkictl", "pkid"]
+            dependencies: ["PKICore", "pkictl", "pkid"],
+            // Python helpers the tests run from the source tree (see ResourceScripts.swift).
+            exclude: ["Resources"]
         ),
     ]
 )

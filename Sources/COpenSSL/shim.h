@@ -78,4 +78,10 @@ static inline GENERAL_NAME *pkid_GENERAL_NAME_ipaddress(const unsigned char *byt
     return gn;
 }
 
+// libssl, for the Kubernetes API client's TLS connection (upload-certs/download-certs --kubeconfig).
+#include <openssl/ssl.h>
+
+static inline long pkid_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
+static inline int pkid_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) { return (int)SSL_CTX_set_min_proto_version(ctx, version); }
+
 #endif

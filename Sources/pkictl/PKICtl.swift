@@ -5,6 +5,7 @@ struct PKICtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkictl",
         abstract: "Certificate lifecycle for kubeadm-style Kubernetes clusters.",
-        subcommands: [InitCACommand.self, InitCommand.self, CAHashCommand.self, CheckExpirationCommand.self, RenewCommand.self]
+        subcommands: [InitCACommand.self, InitCommand.self, CAHashCommand.self, CheckExpirationCommand.self, RenewCommand.self,
+                      CertificateKeyCommand.self, UploadCertsCommand.self, DownloadCertsCommand.self]
     )
 }

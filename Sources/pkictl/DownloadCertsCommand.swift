@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import PKICore
+
+struct DownloadCertsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "download-certs",
+        abstract: "Install the CA material of Secret kube-system/kubeadm-certs on this node, as `kubeadm join --control-plane --certificate-key`.",
+        discussion: """
+        Refuses an upload whose bootstrap token has expired, then decrypts and checks every entry before writing \
+        anything (keys 0600, certificates 0644), and prints the cluster CA hash to compare with the join command. \
+        External etcd files go to the --config's etcd.external paths, else into the cert dir under kubeadm's names.
+        """
+    )
+
+    @OptionGroup var paths: PathOptions
+
+    @Option(help: ArgumentHelp("The certificate key the upload was made with (64 hex characters).", valueName: "key"))
+    var certificateKey: String
+
+    @Option(help: ArgumentHelp("Read the manifest upload-certs wrote.", valueName: "file"))
+    var input: String?
+
+    @Option(help: ArgumentHelp("Read the Secret through the API server of this kubeconfig.", valueName: "file"))
+    var kubeconfig: String?
+
+    @Flag(help: "Replace existing files that differ from the uploaded ones.")
+    var force = false
+
+    func validate() throws {
+        if (input == nil) == (kubeconfig == nil) { throw ValidationError("pass exactly one of --input FILE and --kubeconfig FILE") }
+    }
+
+    func run() throws {
+        let key = try CertificateKey(hex: certificateKey)
+        let download = CertificateDownload(config: try paths.resolve(), key: key, force: force, log: .console)
+        let report: CertificateDownload.Report
+        if let kubeconfig {
+            report = try download.run(client: try KubernetesClient.from(kubeconfigFile: kubeconfig))
+        } else if let input {
+            guard let manifest = try PKIDirectory.read(input) else {
+                throw PKIError(.invalidInput, "manifest \(input) does not exist; pass the file upload-certs --output wrote")
+            }
+            report = try download.run(manifest: manifest, source: input)
+        } else {
+            return
+        }
+        if !report.unchanged.isEmpty {
+            print("[download-certs] \(report.unchanged.count) file(s) already identical, left as they were")
+        }
+        for pin in report.caPins {
+            print("[download-certs] Cluster CA hash (--discovery-token-ca-cert-hash): \(pin)")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import PKICore
+
+struct UploadCertsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload-certs",
+        abstract: "Encrypt the shared CA material into Secret kube-system/kubeadm-certs, as `kubeadm init phase upload-certs --upload-certs`.",
+        discussion: """
+        Without --kubeconfig, writes a manifest (token Secret, kubeadm-certs Secret, Role and RoleBinding) for \
+        `kubectl apply -f` to --output or stdout. With --kubeconfig, creates or updates the objects through the \
+        Kubernetes API; only then does the cluster delete kubeadm-certs with its token after two hours. \
+        download-certs refuses an expired upload in both modes.
+        """
+    )
+
+    @OptionGroup var paths: PathOptions
+
+    @Option(help: ArgumentHelp("Certificate key (64 hex characters). (default: a new key, printed once)", valueName: "key"))
+    var certificateKey: String?
+
+    @Option(help: ArgumentHelp("Write the manifest to this file (mode 0600). (default: stdout)", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Create the objects through the API server of this kubeconfig (e.g. /etc/kubernetes/admin.conf).", valueName: "file"))
+    var kubeconfig: String?
+
+    func validate() throws {
+        if output != nil && kubeconfig != nil { throw ValidationError("--output and --kubeconfig exclude each other") }
+    }
+
+    func run() throws {
+        let key = try certificateKey.map { try CertificateKey(hex: $0) } ?? CertificateKey.generate()
+        let config = try paths.resolve()
+        let upload = CertificateUpload(config: config, key: key, log: .console)
+        let client = try kubeconfig.map { try KubernetesClient.from(kubeconfigFile: $0) }
+        let report: CertificateUpload.Report
+        if let client {
+            report = try upload.apply(client)
+        } else {
+            let (manifest, made) = try upload.manifest()
+            if let output {
+                try AtomicFile.write(manifest, to: output, mode: AtomicFile.keyMode)
+                print("[upload-certs] Wrote the kubeadm-certs manifest to \(output); apply it with `kubectl apply -f \(output)`")
+            } else {
+                FileHandle.standardOutput.write(manifest)
+            }
+            report = made
+        }
+        guard certificateKey == nil else { return }
+        // The generated key goes where it cannot mix with a manifest on stdout.
+        let toStderr = output == nil && kubeconfig == nil
+        let show: (String) -> Void = { line in toStderr ? Console.error(line) : print(line) }
+        show("[upload-certs] Using certificate key:")
+        show(key.hex)
+        show("Please note that the certificate-key gives access to cluster sensitive data, keep it secret!")
+        show("As a safeguard, uploaded-certs will be deleted in two hours (at \(ISO8601DateFormatter().string(from: report.expiration))).")
+    }
+}
+
+extension KubernetesClient {
+    /// The client of a kubeconfig file with embedded credentials.
+    static func from(kubeconfigFile path: String) throws -> KubernetesClient {
+        guard let data = try PKIDirectory.read(path) else {
+            throw PKIError(.invalidInput, "kubeconfig \(path) does not exist; pass an admin kubeconfig such as /etc/kubernetes/admin.conf")
+        }
+        return try KubernetesClient(kubeconfig: try Kubeconfig.parse(data, source: path), source: path)
+    }
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""A fake subset of the Kubernetes API over mutual TLS, for pkictl's API-mode tests.
+
+Requires a client certificate signed by --ca (ssl.CERT_REQUIRED), stores Secrets, Roles and RoleBindings
+of any namespace in memory (POST creates with a fresh uid or answers 409, PUT replaces, GET reads or 404s),
+and appends one JSON line per request (method, path, body, client CN) to --log. The port it listens on
+is written to --port-file once it accepts connections.
+
+  fake_apiserver.py --cert SERVER.crt --key SERVER.key --ca CA.crt --port-file FILE --log FILE [--preload MANIFEST]
+"""
+import argparse
+import json
+import re
+import ssl
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import yaml
+
+PATH = re.compile(r"^/(?:api/v1|apis/rbac\.authorization\.k8s\.io/v1)/namespaces/([^/]+)/(secrets|roles|rolebindings)(?:/([^/]+))?$")
+store = {}
+lock = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def record(self, body, status, obj):
+        cert = self.connection.getpeercert() or {}
+        cn = next((v for rdn in cert.get("subject", ()) for k, v in rdn if k == "commonName"), None)
+        uid = (obj.get("metadata") or {}).get("uid")
+        with open(args.log, "a") as f:
+            f.write(json.dumps({"method": self.command, "path": self.path, "body": body, "client": cn,
+                                "status": status, "uid": uid}) + "\n")
+
+    def reply(self, status, obj):
+        self.record(self.body, status, obj)
+        payload = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def status(self, code, reason, message):
+        self.reply(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": reason, "message": message, "code": code})
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length)) if length else None
+        self.body = json.loads(json.dumps(body))  # as received, before the server adds a uid
+        match = PATH.match(self.path)
+        if not match:
+            return self.status(404, "NotFound", "the server could not find the requested resource")
+        namespace, resource, name = match.groups()
+        with lock:
+            return self.dispatch(namespace, resource, name, body)
+
+    def dispatch(self, namespace, resource, name, body):
+        if self.command == "GET" and name:
+            obj = store.get((namespace, resource, name))
+            return self.reply(200, obj) if obj else self.status(404, "NotFound", f'{resource} "{name}" not found')
+        if self.command == "POST" and not name:
+            name = body["metadata"]["name"]
+            if (namespace, resource, name) in store:
+                return self.status(409, "AlreadyExists", f'{resource} "{name}" already exists')
+            body["metadata"]["uid"] = str(uuid.uuid4())
+            store[(namespace, resource, name)] = body
+            return self.reply(201, body)
+        if self.command == "PUT" and name:
+            old = store.get((namespace, resource, name))
+            if not old:
+                return self.status(404, "NotFound", f'{resource} "{name}" not found')
+            body["metadata"]["uid"] = old["metadata"]["uid"]
+            store[(namespace, resource, name)] = body
+            return self.reply(200, body)
+        self.status(405, "MethodNotAllowed", "method not allowed")
+
+    do_GET = do_POST = do_PUT = handle_any
+
+
+parser = argparse.ArgumentParser()
+for option in ("--cert", "--key", "--ca", "--port-file", "--log"):
+    parser.add_argument(option, required=True)
+parser.add_argument("--preload")
+args = parser.parse_args()
+
+if args.preload:
+    kinds = {"Secret": "secrets", "Role": "roles", "RoleBinding": "rolebindings"}
+    for doc in yaml.safe_load_all(open(args.preload)):
+        if doc:
+            doc["metadata"].setdefault("uid", str(uuid.uuid4()))
+            store[(doc["metadata"].get("namespace", "default"), kinds[doc["kind"]], doc["metadata"]["name"])] = doc
+
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.verify_mode = ssl.CERT_REQUIRED
+context.load_cert_chain(args.cert, args.key)
+context.load_verify_locations(args.ca)
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+with open(args.port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os
+os.rename(args.port_file + ".tmp", args.port_file)
+server.serve_forever()
