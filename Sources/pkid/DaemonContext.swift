@@ -21,13 +21,15 @@ struct DaemonContext: Sendable {
         let inventory = try Inventory(path: settings.db ?? Inventory.defaultPath)
         let recorder = InventoryRecorder(inventory: inventory, actor: "pkid")
         let log = ProgressLog.logger(logger)
+        // The pass's outcome is logged as structured lines; renew's kubeadm-style progress would repeat it.
+        let renewalLog = ProgressLog(info: { _ in }, warning: log.warning)
         let policy = RenewalPolicy(renewBefore: settings.renewBefore, checkInterval: settings.checkInterval,
                                    caWarningWindow: settings.caWarningWindow, host: config.nodeName)
         let certificatesDir = config.certificatesDir
         let pass = RenewalPass(config: config, recorder: recorder, scan: PKIScan(config: config, kubeletClientPath: settings.kubeletClientCert),
                                policy: policy,
                                backupDirectory: { CertificateRenewal.defaultBackupDirectory(certificatesDir: certificatesDir, now: $0) },
-                               log: log)
+                               log: renewalLog)
         var manifestRestart: ManifestRestart?
         let restarter: (any StaticPodRestarter)?
         switch settings.restartStrategy {

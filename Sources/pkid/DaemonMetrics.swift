@@ -50,9 +50,10 @@ actor DaemonMetrics {
         lastPassSucceeded = succeeded
     }
 
-    /// A renewal refused as a whole (lock timeout, damaged pair) counts as a failure for every due name.
-    func recordRefusedRenewal(_ names: [String]) {
-        for name in names { renewals[LabelPair(first: name, second: "failure"), default: 0] += 1 }
+    /// A pass that could not even scan (database unusable): the previous view stays, readiness goes.
+    func recordFailedPass(at date: Date) {
+        lastPass = date
+        lastPassSucceeded = false
     }
 
     func recordRestart(component: String, succeeded: Bool) {

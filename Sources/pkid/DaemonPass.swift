@@ -16,7 +16,7 @@ struct DaemonPass {
             outcome = try context.pass.run(now: now)
         } catch {
             logger.error("pass failed: \(error)")
-            await metrics.recordPass(RenewalPass.Outcome(), succeeded: false, at: Date())
+            await metrics.recordFailedPass(at: Date())
             return now + min(60, context.settings.checkInterval)
         }
         log(outcome, now: now)
@@ -40,11 +40,11 @@ struct DaemonPass {
             var metadata: Logger.Metadata = ["name": "\(item.name)", "not_after": "\(Self.timestamp(item.notAfter))",
                                              "renew_at": "\(Self.timestamp(item.schedule.renewAt))"]
             if let retry = item.retryAt { metadata["retry_at"] = "\(Self.timestamp(retry))" }
-            if item.schedule.windowCoversLifetime {
-                logger.warning("renew-before (\(context.settings.renewBefore)) covers the whole lifetime of \(item.name); renewing at most once per check interval",
-                               metadata: metadata)
-            }
             logger.info(item.renewNow ? "due now" : "scheduled", metadata: metadata)
+        }
+        let looping = outcome.items.filter(\.schedule.windowCoversLifetime).map(\.name)
+        if !looping.isEmpty {
+            logger.warning("renew-before (\(context.settings.renewBefore)) covers the whole lifetime of \(looping.joined(separator: ", ")); renewing each at most once per check interval (\(GoDuration.format(context.settings.checkInterval)))")
         }
         for skipped in outcome.skipped {
             logger.info("not renewable here: \(skipped.reason)", metadata: ["name": "\(skipped.name)"])

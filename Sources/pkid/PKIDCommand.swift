@@ -56,8 +56,7 @@ struct PKIDCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        var logger = Logger(label: "pkid")
-        logger.logLevel = .info
+        let logger = Logger(label: "pkid")
         let flags = DaemonSettings.Flags(
             certDir: certDir, kubeconfigDir: kubeconfigDir, manifestsDir: manifestsDir, db: db, kubeadmConfig: config,
             kubeletClientCert: kubeletClientCert, renewBefore: renewBefore, checkInterval: checkInterval,

@@ -21,6 +21,9 @@ public struct StaticPodComponent: Sendable, Equatable {
         /// Authority whose certificate verifies the server; nil when the component serves a self-signed
         /// certificate made in memory (controller-manager, scheduler), as kubelet's own probes do.
         public let serverAuthority: String?
+        /// The name the server certificate must carry when it is not the URL's host: the API server's
+        /// certificate names "kubernetes" but not 127.0.0.1.
+        public var serverName: String? = nil
     }
 
     public var manifestFileName: String { name + ".yaml" }
@@ -32,7 +35,8 @@ public struct StaticPodComponent: Sendable, Equatable {
         StaticPodComponent(name: "kube-apiserver",
                            certificates: ["apiserver", "apiserver-kubelet-client", "apiserver-etcd-client", "front-proxy-client"],
                            health: HealthEndpoint(port: .apiServerBindPort, path: "/readyz",
-                                                  clientCertificate: "apiserver-kubelet-client", serverAuthority: CertificateCatalogue.clusterCA)),
+                                                  clientCertificate: "apiserver-kubelet-client", serverAuthority: CertificateCatalogue.clusterCA,
+                                                  serverName: "kubernetes")),
         StaticPodComponent(name: "kube-controller-manager", certificates: ["controller-manager.conf"],
                            health: HealthEndpoint(port: .fixed(10257), path: "/healthz", clientCertificate: nil, serverAuthority: nil)),
         StaticPodComponent(name: "kube-scheduler", certificates: ["scheduler.conf"],

@@ -140,7 +140,8 @@ public struct RenewalPass: Sendable {
             return
         }
         outcome.renewal = report
-        try recorder.recordRenewal(report, scan: scan, at: now)
+        // The files changed: what the pass reports (and pkid exports) is what is on disk now.
+        outcome.scanned = try recorder.recordRenewal(report, scan: scan, at: now)
         for result in report.outcomes {
             switch result.kind {
             case .renewed:
