@@ -46,52 +46,55 @@ final class UploadBundleTests: XCTestCase {
         _ = dir
     }
 
-    func testOpenTellsAWrongKeyFromAlteredDataAndMissingEntries() throws {
+    /// The authorities of a fresh cluster sealed under a fresh key.
+    private struct Sealed {
+        let dir: TemporaryDirectory
+        let config: ClusterConfig
+        let key: CertificateKey
+        let files: [SharedFile]
+        let bundle: KubeadmCertsBundle
+    }
+
+    private func sealed() throws -> Sealed {
         let (dir, config) = try authorities()
         let key = try CertificateKey.generate()
         let files = SharedFiles.list(certificatesDir: config.certificatesDir, external: nil)
-        let bundle = try KubeadmCertsBundle.seal(files, key: key)
+        return Sealed(dir: dir, config: config, key: key, files: files, bundle: try KubeadmCertsBundle.seal(files, key: key))
+    }
 
-        XCTAssertThrowsError(try bundle.open(files, key: try CertificateKey.generate(), source: "m")) { error in
-            XCTAssertTrue("\(error)".contains("the certificate key does not decrypt m"), "\(error)")
+    private func assertOpenFails(_ bundle: KubeadmCertsBundle, _ sealed: Sealed, key: CertificateKey? = nil, _ expected: String,
+                                 file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try bundle.open(sealed.files, key: key ?? sealed.key, source: "m"), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(expected), "\(error)", file: file, line: line)
         }
-        var altered = bundle
+    }
+
+    func testOpenTellsAWrongKeyFromAlteredDataAndMissingEntries() throws {
+        let sealed = try sealed()
+        assertOpenFails(sealed.bundle, sealed, key: try CertificateKey.generate(), "the certificate key does not decrypt m")
+        var altered = sealed.bundle
         altered.entries["sa.pub"]?[20] ^= 0x80
-        XCTAssertThrowsError(try altered.open(files, key: key, source: "m")) { error in
-            XCTAssertTrue("\(error)".contains("entry sa.pub failed authentication"), "\(error)")
-        }
-        var missing = bundle
+        assertOpenFails(altered, sealed, "entry sa.pub failed authentication")
+        var missing = sealed.bundle
         missing.entries["etcd-ca.key"] = nil
-        XCTAssertThrowsError(try missing.open(files, key: key, source: "m")) { error in
-            XCTAssertTrue("\(error)".contains("no entry etcd-ca.key"), "\(error)")
-        }
-        _ = dir
+        assertOpenFails(missing, sealed, "no entry etcd-ca.key")
     }
 
     func testOpenRefusesMismatchedPairsAndCertificatesThatAreNoCA() throws {
-        let (dir, config) = try authorities()
-        let key = try CertificateKey.generate()
-        let files = SharedFiles.list(certificatesDir: config.certificatesDir, external: nil)
-        let bundle = try KubeadmCertsBundle.seal(files, key: key)
-
-        var swapped = bundle
-        swapped.entries["ca.key"] = bundle.entries["front-proxy-ca.key"]
-        XCTAssertThrowsError(try swapped.open(files, key: key, source: "m")) { error in
-            XCTAssertTrue("\(error)".contains("ca.key does not match ca.crt"), "\(error)")
-        }
+        let sealed = try sealed()
+        var swapped = sealed.bundle
+        swapped.entries["ca.key"] = sealed.bundle.entries["front-proxy-ca.key"]
+        assertOpenFails(swapped, sealed, "ca.key does not match ca.crt")
 
         // A leaf signed by the cluster CA, uploaded in place of the front-proxy CA.
-        let ca = try XCTUnwrap(PKIDirectory(root: config.certificatesDir).readCertificate("ca"))
-        let caKey = try XCTUnwrap(PKIDirectory(root: config.certificatesDir).readKey("ca"))
+        let directory = PKIDirectory(root: sealed.config.certificatesDir)
+        let ca = try XCTUnwrap(directory.readCertificate("ca")), caKey = try XCTUnwrap(directory.readKey("ca"))
         let leafKey = try PrivateKey.generate(.ecdsaP256)
         let leaf = try SigningAuthority(certificate: ca, key: caKey, source: "ca").issue(try Fixtures.leafTemplate(), for: leafKey)
-        var notCA = bundle
-        notCA.entries["front-proxy-ca.crt"] = try AESGCM.seal(try leaf.pem(), key: key)
-        notCA.entries["front-proxy-ca.key"] = try AESGCM.seal(try leafKey.pem(), key: key)
-        XCTAssertThrowsError(try notCA.open(files, key: key, source: "m")) { error in
-            XCTAssertTrue("\(error)".contains("front-proxy-ca.crt is not a self-signed CA"), "\(error)")
-        }
-        _ = dir
+        var notCA = sealed.bundle
+        notCA.entries["front-proxy-ca.crt"] = try AESGCM.seal(try leaf.pem(), key: sealed.key)
+        notCA.entries["front-proxy-ca.key"] = try AESGCM.seal(try leafKey.pem(), key: sealed.key)
+        assertOpenFails(notCA, sealed, "front-proxy-ca.crt is not a self-signed CA")
     }
 
     func testDownloadRefusesAnExpiredUploadAndWarnsWithoutAToken() throws {
@@ -113,6 +116,17 @@ final class UploadBundleTests: XCTestCase {
         let report = try download.run(manifest: Data(alone.utf8), source: "m")
         XCTAssertEqual(report.written.count, 8)
         XCTAssertTrue(warnings.lines.contains { $0.contains("age cannot be checked") }, "\(warnings.lines)")
+    }
+
+    func testDownloadSwapsCertDirPairsTogetherAndWritesOtherFilesAlone() {
+        let files = SharedFiles.list(certificatesDir: "/pki", external: ExternalEtcd(caFile: "/etcd/ca.pem", certFile: "/etcd/c.pem", keyFile: "/etcd/k.pem"))
+        let units = CertificateDownload.writeUnits(files.map { ($0, Data()) }, certificatesDir: "/pki")
+        XCTAssertEqual(units.map { $0.map(\.0.name) }, [
+            ["ca.key", "ca.crt"], ["front-proxy-ca.key", "front-proxy-ca.crt"], ["sa.key", "sa.pub"],
+            ["external-etcd.key"], ["external-etcd-ca.crt"], ["external-etcd.crt"],
+        ])
+        let withoutCAKey = files.filter { $0.name != "ca.key" }
+        XCTAssertTrue(CertificateDownload.writeUnits(withoutCAKey.map { ($0, Data()) }, certificatesDir: "/pki").contains { $0.map(\.0.name) == ["ca.crt"] })
     }
 
     func testHTTPResponsesFramedByLengthChunksOrClose() throws {

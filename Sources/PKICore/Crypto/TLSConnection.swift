@@ -120,6 +120,10 @@ public final class TLSConnection {
             return PKIError(.io, "\(operation) timed out; check that the API server is reachable")
         }
         let error = PKIError.openSSL(operation)
+        // A TLS alert from the server after our Finished is how TLS 1.3 reports a client certificate it refused.
+        if error.message.contains("alert") {
+            return PKIError(.verification, "the server \(peer) rejected the connection (\(error.message)); check that the kubeconfig's client certificate is signed by the cluster CA")
+        }
         return PKIError(.io, error.message + "; check the kubeconfig's client certificate, server and certificate-authority-data")
     }
 }

@@ -73,7 +73,8 @@ public struct PKIDirectory: Sendable {
 
     static let asideSuffix = "old"
 
-    private func writePair(secondary: (String, Data, mode_t), primary: (String, Data, mode_t)) throws {
+    /// The swap itself, for callers with exact bytes to install (download-certs writes what was uploaded, byte for byte).
+    func writePair(secondary: (String, Data, mode_t), primary: (String, Data, mode_t)) throws {
         try AtomicFile.createDirectory(URL(fileURLWithPath: primary.0).deletingLastPathComponent().path)
         let stagedSecondary = try AtomicFile.stage(secondary.1, besides: secondary.0, mode: secondary.2, suffix: Self.pendingSuffix)
         let stagedPrimary: String

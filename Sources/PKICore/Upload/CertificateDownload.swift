@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Everything is decrypted and checked before the first write, so a refusal leaves the disk untouched.
 public struct CertificateDownload: Sendable {
-    public let certificatesDir: String
+    public let config: ClusterConfig
+    public var certificatesDir: String { config.certificatesDir }
     /// The kubeadm config's external etcd section, where external etcd files go.
     public let configuredExternalEtcd: ExternalEtcd?
     public let key: CertificateKey
@@ -16,7 +17,7 @@ public struct CertificateDownload: Sendable {
 
     public init(config: ClusterConfig, key: CertificateKey, force: Bool = false, now: Date = Date(),
                 log: ProgressLog = .silent, lockTimeout: TimeInterval = PKILock.defaultTimeout) {
-        self.certificatesDir = config.certificatesDir
+        self.config = config
         self.configuredExternalEtcd = if case .external(let etcd) = config.etcd { etcd } else { nil }
         self.key = key
         self.force = force
@@ -68,29 +69,54 @@ public struct CertificateDownload: Sendable {
         var report = Report(usesExternalEtcd: external != nil)
         report.caPins = try plaintexts["ca.crt"].map { try Certificate.parseAll(pem: $0, source: "ca.crt").map { try $0.pin() } } ?? []
 
-        // Keys before certificates, so a reader never finds a new certificate beside an old key.
-        let ordered = files.filter { $0.content == .privateKey } + files.filter { $0.content != .privateKey }
-        let writes = try ordered.compactMap { file -> (SharedFile, Data)? in
-            guard let data = plaintexts[file.name] else { return nil }
-            return (file, data)
-        }
+        let writes = files.compactMap { file in plaintexts[file.name].map { (file, $0) } }
         try refuseConflicts(writes)
-        try AtomicFile.checkWritableDirectory(certificatesDir)
+        // External etcd files may live outside the cert dir: every target directory is probed before the first write.
+        let directories = Set(writes.map { URL(fileURLWithPath: $0.0.path).deletingLastPathComponent().path } + [certificatesDir])
+        for directory in directories.sorted() { try AtomicFile.checkWritableDirectory(directory) }
         let lock = try PKILock.acquire(certificatesDir: certificatesDir, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
+        let directory = PKIDirectory(root: certificatesDir)
+        try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "download-certs")
         // Judged again under the lock: another writer may have changed the files meanwhile.
         try refuseConflicts(writes)
-        for (file, data) in writes {
-            if try PKIDirectory.read(file.path) == data {
-                report.unchanged.append(file.path)
+        for unit in Self.writeUnits(writes, certificatesDir: certificatesDir) {
+            let changed = try unit.filter { file, data in try PKIDirectory.read(file.path) != data }
+            guard !changed.isEmpty else {
+                report.unchanged += unit.map(\.0.path)
                 continue
             }
-            try AtomicFile.createDirectory(URL(fileURLWithPath: file.path).deletingLastPathComponent().path)
-            try AtomicFile.write(data, to: file.path, mode: file.mode)
-            log.info("[download-certs] Wrote \(file.path)")
-            report.written.append(file.path)
+            if unit.count == 2, let key = unit.first(where: { $0.0.content == .privateKey }), let primary = unit.first(where: { $0.0.content != .privateKey }) {
+                // A CA or the service-account pair: PKIDirectory's swap, so no reader ever sees a mismatched pair.
+                try directory.writePair(secondary: (key.0.path, key.1, key.0.mode), primary: (primary.0.path, primary.1, primary.0.mode))
+            } else {
+                for (file, data) in changed {
+                    try AtomicFile.createDirectory(URL(fileURLWithPath: file.path).deletingLastPathComponent().path)
+                    try AtomicFile.write(data, to: file.path, mode: file.mode)
+                }
+            }
+            for (file, _) in unit {
+                log.info("[download-certs] Wrote \(file.path)")
+                report.written.append(file.path)
+            }
         }
         return report
+    }
+
+    /// Pairs under the cert dir (a CA and its key, sa.key and sa.pub) are written together; every other file,
+    /// external etcd's included (outside the cert dir's crash recovery), alone, keys first.
+    static func writeUnits(_ writes: [(SharedFile, Data)], certificatesDir: String) -> [[(SharedFile, Data)]] {
+        let byName = Dictionary(writes.map { ($0.0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var units: [[(SharedFile, Data)]] = []
+        var paired = Set<String>()
+        for write in writes where write.0.content == .privateKey && write.0.path.hasPrefix(certificatesDir + "/") {
+            guard let partner = write.0.pairedWith.flatMap({ byName[$0] }), partner.0.path.hasPrefix(certificatesDir + "/") else { continue }
+            units.append([write, partner])
+            paired.formUnion([write.0.name, partner.0.name])
+        }
+        let singles = writes.filter { !paired.contains($0.0.name) }
+        units += (singles.filter { $0.0.content == .privateKey } + singles.filter { $0.0.content != .privateKey }).map { [$0] }
+        return units
     }
 
     /// Refuses an upload whose token Secret has expired; one without a token is accepted with a warning.
