@@ -22,7 +22,7 @@ struct RenewalService: Service {
                 }
             }
             group.addTask {
-                try await cancelWhenGracefulShutdown { await loop() }
+                await cancelWhenGracefulShutdown { await loop() }
             }
             // The loop ends only at shutdown; then stop listening for SIGHUP too.
             _ = try await group.next()
