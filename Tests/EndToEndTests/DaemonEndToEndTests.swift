@@ -33,8 +33,17 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         let before = try serials(root)
         let port = try freePorts(1)[0]
         let log = root + "/pkid.log"
+        // systemd's side of Type=notify: a datagram socket that records what pkid sends.
+        let notifySocket = root + "/notify.sock", notified = root + "/notified"
+        _ = try startBackground(try requireTool("python3", install: "install python3"), ["-c", """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+            while True:
+                open(sys.argv[2], "ab").write(s.recv(4096) + b"\\n")
+            """, notifySocket, notified], logPath: root + "/notify.log")
+        XCTAssertTrue(eventually(timeout: 10) { FileManager.default.fileExists(atPath: notifySocket) })
         let pkid = try startBackground(try pkidPath(), try baseArguments(root, config: config, extraFile: "restart-strategy: none\n")
-                                       + ["--listen", "127.0.0.1:\(port)"], logPath: log)
+                                       + ["--listen", "127.0.0.1:\(port)"], logPath: log, environment: ["NOTIFY_SOCKET": notifySocket])
         let metricsURL = "http://127.0.0.1:\(port)/metrics"
 
         // 2h certificates with renew-before 3h are due at once.
@@ -57,6 +66,7 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         XCTAssertTrue(metrics.contains("pkid_ca_not_after_timestamp_seconds{name=\"ca\"}"), metrics)
         XCTAssertTrue(metrics.contains("pkid_next_renewal_timestamp_seconds{name=\"scheduler.conf\"}"), metrics)
         XCTAssertFalse(metrics.contains("PRIVATE KEY"), "no key material in metrics")
+        XCTAssertTrue(eventually(timeout: 10) { (try? readString(notified))?.contains("READY=1") == true }, "no READY=1 on NOTIFY_SOCKET")
         XCTAssertEqual(httpGet("http://127.0.0.1:\(port)/healthz"), "ok\n")
         XCTAssertEqual(httpGet("http://127.0.0.1:\(port)/readyz"), "ok\n")
 
