@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -32,9 +35,18 @@ let package = Package(
             name: "pkictl",
             dependencies: ["PKICore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The daemon alone carries the HTTP server and service lifecycle, so pkictl stays light.
         .executableTarget(
             name: "pkid",
-            dependencies: ["PKICore"]
+            dependencies: [
+                "PKICore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         // bench/gencert-bench.sh: PKICore's in-process issuance rate against `openssl speed ecdsap256`.
         .executableTarget(
@@ -48,8 +60,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            // Depending on the executable makes `swift test` build the pkictl binary these tests run.
-            dependencies: ["PKICore", "pkictl"],
+            // Depending on the executables makes `swift test` build the pkictl and pkid binaries these tests run.
+            dependencies: ["PKICore", "pkictl", "pkid"],
             // Python helpers the tests run from the source tree (see ResourceScripts.swift).
             exclude: ["Resources"]
         ),

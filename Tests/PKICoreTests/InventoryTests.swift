@@ -181,7 +181,7 @@ final class InventoryTests: XCTestCase {
         let path = dir.path + "/inventory.db"
         _ = try Inventory(path: path)
         try DatabaseQueue(path: path).write { db in
-            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2'), ('v10')")
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9'), ('v10')")
         }
         XCTAssertEqual(thrownMessage { _ = try Inventory(path: path) },
                        "\(path) was written by a newer pkictl/pkid (schema v10); upgrade pkictl or pass --db FILE")

@@ -14,8 +14,11 @@ public final class TLSConnection {
     private let peer: String
 
     /// Takes ownership of `socket`, closing it on failure too. `peer` names the server in errors.
-    public init(socket: Int32, peer: String, serverName: String, trust: [Certificate],
-                clientCertificate: Certificate, clientKey: PrivateKey) throws {
+    /// `trust` nil skips server verification: only for health probes of components that serve a self-signed
+    /// certificate made in memory (kube-controller-manager, kube-scheduler), as the kubelet's own probes do.
+    /// Without `clientCertificate` the client does not authenticate.
+    public init(socket: Int32, peer: String, serverName: String, trust: [Certificate]?,
+                clientCertificate: Certificate?, clientKey: PrivateKey?) throws {
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             close(socket)
             throw PKIError.openSSL("creating a TLS context")
@@ -39,23 +42,25 @@ public final class TLSConnection {
         close(socket)
     }
 
-    private func configure(serverName: String, trust: [Certificate], clientCertificate: Certificate, clientKey: PrivateKey) throws {
+    private func configure(serverName: String, trust: [Certificate]?, clientCertificate: Certificate?, clientKey: PrivateKey?) throws {
         guard pkid_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1 else {
             throw PKIError.openSSL("requiring TLS 1.2 or later")
         }
         guard let store = SSL_CTX_get_cert_store(context) else { throw PKIError.openSSL("opening the TLS trust store") }
-        for certificate in trust where X509_STORE_add_cert(store, certificate.pointer) != 1 {
+        for certificate in trust ?? [] where X509_STORE_add_cert(store, certificate.pointer) != 1 {
             throw PKIError.openSSL("trusting the cluster CA")
         }
-        guard SSL_use_certificate(ssl, clientCertificate.pointer) == 1,
-              SSL_use_PrivateKey(ssl, clientKey.pointer) == 1 else {
-            throw PKIError.openSSL("loading the client certificate")
+        if let clientCertificate, let clientKey {
+            guard SSL_use_certificate(ssl, clientCertificate.pointer) == 1,
+                  SSL_use_PrivateKey(ssl, clientKey.pointer) == 1 else {
+                throw PKIError.openSSL("loading the client certificate")
+            }
+            guard SSL_check_private_key(ssl) == 1 else {
+                PKIError.clearOpenSSLErrors()
+                throw PKIError(.invalidInput, "the client key does not match the client certificate")
+            }
         }
-        guard SSL_check_private_key(ssl) == 1 else {
-            PKIError.clearOpenSSLErrors()
-            throw PKIError(.invalidInput, "the kubeconfig's client-key-data does not match its client-certificate-data")
-        }
-        SSL_set_verify(ssl, SSL_VERIFY_PEER, nil)
+        SSL_set_verify(ssl, trust == nil ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nil)
         if IPAddress(serverName) != nil {
             guard X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName) == 1 else {
                 throw PKIError.openSSL("setting the expected server IP \(serverName)")

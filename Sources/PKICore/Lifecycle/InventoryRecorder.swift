@@ -43,13 +43,14 @@ public struct InventoryRecorder: Sendable {
         }
     }
 
-    /// Records each renewal outcome that changed or tried to change something.
-    public func recordRenewal(_ report: CertificateRenewal.Report, scan: PKIScan, at date: Date) throws {
+    /// Records each renewal outcome that changed or tried to change something; returns the fresh scan.
+    @discardableResult
+    public func recordRenewal(_ report: CertificateRenewal.Report, scan: PKIScan, at date: Date) throws -> [ScannedCertificate] {
         for outcome in report.outcomes where outcome.kind == .renewed || outcome.kind == .failed {
             try inventory.record(HistoryEntry(at: date, actor: actor, name: outcome.name, oldSerial: outcome.oldSerial,
                                               newSerial: outcome.newSerial, oldNotAfter: outcome.oldNotAfter,
                                               newNotAfter: outcome.newNotAfter, result: outcome.kind.rawValue, error: outcome.error))
         }
-        try refresh(scan, at: date)
+        return try refresh(scan, at: date)
     }
 }

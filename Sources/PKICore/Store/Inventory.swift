@@ -103,13 +103,13 @@ public final class Inventory: Sendable {
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try queue.read(body) } catch { throw Self.failure(error, path: path) }
     }
 
     /// An IMMEDIATE transaction (GRDB's default for writes), so a concurrent writer waits for the busy timeout
     /// instead of failing half-way.
-    private func write(_ body: (Database) throws -> Void) throws {
+    func write(_ body: (Database) throws -> Void) throws {
         do { try queue.write(body) } catch { throw Self.failure(error, path: path) }
     }
 

@@ -46,9 +46,33 @@ enum InventorySchema {
         CREATE INDEX history_name_at ON history(name, at);
         """
 
+    /// Version 2: what pkid must remember across restarts. Renewal attempts (for backoff and the once-per-interval
+    /// limit), components whose restart is still owed, and manifests moved out of the manifests dir.
+    static let v2 = """
+        CREATE TABLE renewal_attempt (
+            name TEXT PRIMARY KEY NOT NULL,
+            at INTEGER NOT NULL,
+            failures INTEGER NOT NULL,
+            error TEXT
+        );
+        CREATE TABLE pending_restart (
+            component TEXT PRIMARY KEY NOT NULL,
+            since INTEGER NOT NULL,
+            failures INTEGER NOT NULL,
+            last_attempt INTEGER
+        );
+        CREATE TABLE held_manifest (
+            component TEXT PRIMARY KEY NOT NULL,
+            manifest_path TEXT NOT NULL,
+            held_path TEXT NOT NULL,
+            held_at INTEGER NOT NULL
+        );
+        """
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
+        migrator.registerMigration("v2") { db in try db.execute(sql: v2) }
         return migrator
     }
 

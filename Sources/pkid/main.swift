@@ -1,1 +1,0 @@
-print("pkid: the renewal daemon is not built yet; use pkictl")
