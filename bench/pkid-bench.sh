@@ -12,6 +12,7 @@
 #
 # Usage: bench/pkid-bench.sh
 #   IDLE_SECONDS=N     idle sampling span (default 60)
+#   STATIC=0           build against the shared Swift runtime instead of --static-swift-stdlib
 #   BIN=dir            use pkictl and pkid from this directory instead of building them
 set -euo pipefail
 
@@ -19,8 +20,15 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH")
 IDLE_SECONDS=${IDLE_SECONDS:-60}
 if [[ -z ${BIN:-} ]]; then
-    (cd "$ROOT" && swift build -c release --product pkictl >&2 && swift build -c release --product pkid >&2)
-    BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)"
+    # pkid ships built with --static-swift-stdlib (see README): the Swift runtime, Foundation and ICU are then
+    # pages of pkid's own file, which it hands back to the kernel while idle. STATIC=0 measures the shared build.
+    if [[ ${STATIC:-1} == 1 ]]; then
+        build=(swift build -c release --static-swift-stdlib --scratch-path "$ROOT/.build/static")
+    else
+        build=(swift build -c release)
+    fi
+    (cd "$ROOT" && "${build[@]}" --product pkictl >&2 && "${build[@]}" --product pkid >&2)
+    BIN="$(cd "$ROOT" && "${build[@]}" --show-bin-path)"
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pkid-bench.XXXXXX")
@@ -54,11 +62,14 @@ for ((s = 0; s < IDLE_SECONDS; s++)); do
     sleep 1
 done
 t1=$(ticks)
-python3 - "$max_rss" "$t0" "$t1" "$hz" "$IDLE_SECONDS" <<'PY'
+anon=$(awk '/^Anonymous:/ {print $2}' "/proc/$pid/smaps_rollup")
+pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup")
+python3 - "$max_rss" "$t0" "$t1" "$hz" "$IDLE_SECONDS" "$anon" "$pss" <<'PY'
 import sys
-rss_kb, t0, t1, hz, span = (float(v) for v in sys.argv[1:])
+rss_kb, t0, t1, hz, span, anon_kb, pss_kb = (float(v) for v in sys.argv[1:])
 cpu = (t1 - t0) / hz / span * 100
-print(f"idle RSS (max over {span:.0f} s): {rss_kb / 1024:.1f} MiB  (target <= 30 MB)")
+print(f"idle RSS (max over {span:.0f} s): {rss_kb / 1024:.1f} MiB  (target <= 30 MB); "
+      f"at the end: anonymous {anon_kb / 1024:.1f} MiB, PSS {pss_kb / 1024:.1f} MiB")
 print(f"idle CPU over {span:.0f} s: {cpu:.3f}%  ({t1 - t0:.0f} ticks of 1/{hz:.0f} s; target < 0.1%)")
 PY
 kill -TERM "$pid"; wait "$pid" || true

@@ -32,7 +32,7 @@ actor DaemonMetrics {
         certificates = outcome.scanned.compactMap { scanned in
             guard let certificate = scanned.certificate else { return nil }
             return CertificateSample(name: scanned.name, filepath: scanned.file, subjectCN: certificate.subject.commonName ?? "",
-                                     issuerCN: certificate.issuer.commonName ?? "", serialNumber: Self.decimal(hex: certificate.serialNumberHex),
+                                     issuerCN: certificate.issuer.commonName ?? "", serialNumber: certificate.serialNumberDecimal,
                                      notBefore: certificate.notBefore, notAfter: certificate.notAfter)
         }
         nextRenewal = Dictionary(outcome.items.map { ($0.name, max($0.schedule.renewAt, $0.retryAt ?? .distantPast)) }) { first, _ in first }
@@ -103,25 +103,5 @@ actor DaemonMetrics {
 
     private static func number(_ value: Double) -> String {
         value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-    }
-
-    /// A serial as the exporter prints it: decimal (hex digits folded by repeated multiply-add on decimal digits).
-    static func decimal(hex: String) -> String {
-        var digits: [UInt8] = [0]  // little-endian decimal digits
-        for character in hex {
-            guard let nibble = character.hexDigitValue else { continue }
-            var carry = nibble
-            for index in digits.indices {
-                let value = Int(digits[index]) * 16 + carry
-                digits[index] = UInt8(value % 10)
-                carry = value / 10
-            }
-            while carry > 0 {
-                digits.append(UInt8(carry % 10))
-                carry /= 10
-            }
-        }
-        while digits.count > 1, digits.last == 0 { digits.removeLast() }
-        return String(digits.reversed().map { Character(String($0)) })
     }
 }

@@ -37,6 +37,7 @@ struct RenewalService: Service {
             let next = await DaemonPass(context: context, metrics: metrics, logger: logger).run()
             guard !Task.isCancelled else { break }
             logger.info("next pass", metadata: ["at": "\(DaemonPass.timestamp(next))"])
+            IdleMemory.release()
             let hangup = await trigger.wait(until: next)
             if hangup {
                 do {

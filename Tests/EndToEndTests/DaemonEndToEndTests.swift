@@ -59,7 +59,7 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         let metrics = try XCTUnwrap(httpGet(metricsURL))
         let apiserver = try Certificate(pem: XCTUnwrap(FileManager.default.contents(atPath: root + "/pki/apiserver.crt")), source: "apiserver.crt")
         let expectedLine = "x509_cert_not_after{filepath=\"\(root)/pki/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","
-            + "serial_number=\"\(UInt64(apiserver.serialNumberHex, radix: 16) ?? 0)\",subject_CN=\"kube-apiserver\"} "
+            + "serial_number=\"\(apiserver.serialNumberDecimal)\",subject_CN=\"kube-apiserver\"} "
             + "\(Int64(apiserver.notAfter.timeIntervalSince1970))"
         XCTAssertTrue(metrics.contains(expectedLine), "missing \(expectedLine) in\n\(metrics)")
         XCTAssertTrue(metrics.contains("pkid_renewals_total{name=\"apiserver\",result=\"success\"} 1"), metrics)
