@@ -169,9 +169,10 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         if [ "$1" = pods ]; then echo "sandbox-$5"; fi
         """.write(toFile: crictl, atomically: true, encoding: .utf8)
         chmod(crictl, 0o755)
+        // A bare name is found on PATH, as crictl usually is.
         let run = try self.run(try pkidPath(), try baseArguments(root, config: config) + healthFlags(ports) + [
-            "--once", "--restart-strategy", "crictl", "--crictl", crictl, "--health-timeout", "30s",
-        ], timeout: 120)
+            "--once", "--restart-strategy", "crictl", "--crictl", "crictl", "--health-timeout", "30s",
+        ], environment: ["PATH": root + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")], timeout: 120)
         XCTAssertEqual(run.status, 0, describe(run))
         let expected = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"].flatMap { component in
             ["pods --namespace kube-system --name \(component)-node1 -q", "rmp -f sandbox-\(component)-node1"]

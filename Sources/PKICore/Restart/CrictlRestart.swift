@@ -26,10 +26,21 @@ public struct CrictlRestart: StaticPodRestarter {
         log.info("removed pod sandbox(es) \(sandboxes.joined(separator: " ")) of \(component.name) with crictl")
     }
 
+    /// A bare command name is looked up on PATH, as a shell would; a path is used as given.
+    static func resolve(_ command: String) -> String {
+        guard !command.contains("/") else { return command }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(command)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return command
+    }
+
     /// Runs crictl to completion and returns its stdout; a non-zero exit is an error carrying its stderr.
     private func run(_ arguments: [String]) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: crictlPath)
+        process.executableURL = URL(fileURLWithPath: Self.resolve(crictlPath))
         process.arguments = arguments
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
