@@ -8,9 +8,7 @@ import Glibc
 /// What the pkid tests share: the binary, a short-lived cluster PKI, the fake kubelet, HTTP scrapes.
 extension EndToEndTestCase {
     func pkidPath(file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        for directory in Executables.productDirectories() where FileManager.default.isExecutableFile(atPath: directory + "/pkid") {
-            return directory + "/pkid"
-        }
+        if let path = Executables.product(named: "pkid") { return path }
         XCTFail("pkid binary not found next to the test bundle; the EndToEndTests target should depend on pkid", file: file, line: line)
         throw HarnessError("pkid binary not found")
     }

@@ -67,9 +67,12 @@ enum Executables {
     }
 
     /// The `pkictl` built next to this test bundle, if any.
-    static func pkictl() -> String? {
+    static func pkictl() -> String? { product(named: "pkictl") }
+
+    /// An executable of this package built next to this test bundle, if any.
+    static func product(named name: String) -> String? {
         for directory in productDirectories() {
-            let candidate = directory + "/pkictl"
+            let candidate = directory + "/" + name
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
@@ -135,6 +138,21 @@ class EndToEndTestCase: XCTestCase {
 
     // MARK: Running processes
 
+    /// A process with stdin at /dev/null, `environment` added on top of this process's, and the given outputs.
+    private func makeProcess(_ executable: String, _ arguments: [String], environment: [String: String]?,
+                             stdout: FileHandle, stderr: FileHandle) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = stdout
+        process.standardError = stderr
+        return process
+    }
+
     /// Runs `executable` to completion (bounded by `timeout`), with stdin at /dev/null and stdout/stderr captured.
     /// `environment`, when given, is added on top of this process's environment.
     @discardableResult
@@ -149,15 +167,7 @@ class EndToEndTestCase: XCTestCase {
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
+        let process = makeProcess(executable, arguments, environment: environment, stdout: out, stderr: err)
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         do {
@@ -224,15 +234,7 @@ class EndToEndTestCase: XCTestCase {
         }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         _ = try log.seekToEnd()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
+        let process = makeProcess(executable, arguments, environment: environment, stdout: log, stderr: log)
         do {
             try process.run()
         } catch {
