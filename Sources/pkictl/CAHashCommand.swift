@@ -1,5 +1,10 @@
 import ArgumentParser
-import PKICore
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
+import PKILifecycle
+import PKICommandLine
 
 struct CAHashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
+import PKILifecycle
+import PKICommandLine
 
 /// cfssl's `cfssljson [-bare] [-f FILE] [NAME]`: gencert's JSON into NAME.pem, NAME-key.pem and NAME.csr.
 struct CFSSLJSONCommand: ParsableCommand {

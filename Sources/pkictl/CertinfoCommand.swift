@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
+import PKILifecycle
+import PKICommandLine
 
 /// cfssl's `certinfo -cert FILE`.
 struct CertinfoCommand: ParsableCommand {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
+import PKILifecycle
+import PKICommandLine
 
 /// The whole PKI of an external etcd cluster in one step, and the settings to use it.
 struct EtcdCertsCommand: ParsableCommand {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
+import PKILifecycle
+import PKICommandLine
 
 /// cfssl's `gencert`, flag for flag, so `cfssl gencert ...` in a script becomes `pkictl gencert ...`.
 struct GencertCommand: ParsableCommand {

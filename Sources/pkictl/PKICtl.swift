@@ -1,4 +1,10 @@
 import ArgumentParser
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
+import PKILifecycle
+import PKICommandLine
 
 @main
 struct PKICtl: ParsableCommand {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
+import PKILifecycle
+import PKICommandLine
 
 struct RenewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,10 @@
 import Foundation
-import PKICore
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
+import PKILifecycle
+import PKICommandLine
 
 enum StandardInput {
     /// The bytes of `path`, or of stdin for `-` (cfssl's convention); the source name goes into errors.

@@ -1,9 +1,12 @@
 import Foundation
-import PKICore
 import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICrypto
+import PKIStore
+import PKICatalogue
+import PKILifecycle
 
 /// pkid as operators run it: the real daemon process against a real PKI, a fake kubelet and fake crictl.
 final class DaemonEndToEndTests: EndToEndTestCase {

@@ -1,9 +1,12 @@
 import Foundation
-import PKICore
 import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICrypto
+import PKIStore
+import PKICatalogue
+import PKILifecycle
 
 /// What the pkid tests share: the binary, a short-lived cluster PKI, the fake kubelet, HTTP scrapes.
 extension EndToEndTestCase {

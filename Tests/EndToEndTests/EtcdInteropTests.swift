@@ -2,6 +2,10 @@ import Foundation
 import XCTest
 #if canImport(Glibc)
 import Glibc
+import PKICrypto
+import PKIStore
+import PKICatalogue
+import PKILifecycle
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)

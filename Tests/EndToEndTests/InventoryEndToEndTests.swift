@@ -1,6 +1,9 @@
 import Foundation
-import PKICore
 import XCTest
+import PKICrypto
+import PKIStore
+import PKICatalogue
+import PKILifecycle
 
 /// The inventory as the built pkictl keeps it: records what init and renew do, never blocks them, and is
 /// never touched by commands that do not need it.

@@ -1,5 +1,9 @@
 import Foundation
 import XCTest
+import PKICrypto
+import PKIStore
+import PKICatalogue
+import PKILifecycle
 
 /// Key algorithms `pkictl --encryption-algorithm` takes, with what openssl should report for each.
 struct KeyAlgorithmExpectation {

@@ -1,5 +1,9 @@
 import Foundation
 import XCTest
+import PKICrypto
+import PKIStore
+import PKICatalogue
+import PKILifecycle
 
 /// upload-certs / download-certs in file mode with the built pkictl.
 final class UploadCertsEndToEndTests: EndToEndTestCase {

@@ -1,5 +1,9 @@
 import Foundation
 import XCTest
+import PKICrypto
+import PKIStore
+import PKICatalogue
+import PKILifecycle
 
 /// What upload-certs carries and the modes download-certs gives each file.
 enum UploadLayout {

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 /// cfssl's JSON models: CSR JSON, hosts, usage names, signing profiles, and their errors.
 final class CFSSLModelTests: XCTestCase {

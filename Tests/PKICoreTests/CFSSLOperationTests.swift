@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 /// gencert, cfssljson and certinfo as operations: what they issue and write, and what they refuse.
 final class CFSSLOperationTests: XCTestCase {

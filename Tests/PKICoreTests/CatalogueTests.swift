@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 @Suite struct CatalogueTests {
     /// The reference's real kubeadm output for node1, advertise 10.0.0.10, endpoint cp.example.com:6443,

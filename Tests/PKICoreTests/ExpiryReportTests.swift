@@ -1,7 +1,12 @@
 import Foundation
 import Testing
 import Yams
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 @Suite struct ExpiryReportTests {
     static let residualCases: [(Int64, String)] = [

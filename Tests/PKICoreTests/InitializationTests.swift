@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 final class InitializationTests: XCTestCase {
     func testInitCreatesTheWholeCatalogueAndReusesItOnRerun() throws {

@@ -3,7 +3,12 @@ import Foundation
 // connection (journal mode, query plan) and to fake a newer schema, never to write inventory rows.
 import GRDB
 import XCTest
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 final class InventoryTests: XCTestCase {
     /// A complete ECDSA PKI on disk (3 CAs, 7 leaves, 5 kubeconfigs), its scan, and an inventory path beside it

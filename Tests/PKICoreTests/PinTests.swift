@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 @Suite struct PinTests {
     @Test func parsesPinsCaseInsensitively() throws {

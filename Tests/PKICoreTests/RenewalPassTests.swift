@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 /// The daemon's pass against a real PKI and inventory, with time moved instead of waited for.
 final class RenewalPassTests: XCTestCase {

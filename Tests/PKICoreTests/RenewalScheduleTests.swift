@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 @Suite struct RenewalScheduleTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 /// Issuance writes the SubjectPublicKeyInfo itself (OpenSSL 3.0's X509_set_pubkey is slow); it must be
 /// byte-identical to OpenSSL's own encoding of the key for every key type pkictl makes.

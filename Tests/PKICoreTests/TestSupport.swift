@@ -1,5 +1,10 @@
 import Foundation
-@testable import PKICore
+@testable import PKICrypto
+@testable import PKINetwork
+@testable import PKIStore
+@testable import PKICatalogue
+@testable import PKILifecycle
+@testable import PKICommandLine
 
 /// A temporary directory removed when the value is released.
 final class TemporaryDirectory {

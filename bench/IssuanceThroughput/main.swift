@@ -1,5 +1,6 @@
 import Foundation
-import PKICore
+import PKICrypto
+import PKILifecycle
 
 // In-process issuance throughput of PKICore, the work `pkictl gencert` does per leaf without process start-up:
 // 1. full leaves: a fresh ECDSA P-256 key, its CSR and a certificate signed by one CA, all PEM-encoded

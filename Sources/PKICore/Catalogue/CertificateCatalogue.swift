@@ -1,3 +1,5 @@
+import PKICrypto
+import PKIStore
 /// Every certificate, key and kubeconfig of a kubeadm cluster, as data. Commands and the daemon loop over
 /// these tables; none of them knows a file name, CN or usage by itself.
 public enum CertificateCatalogue {

@@ -1,3 +1,5 @@
+import PKICrypto
+import PKIStore
 /// How a certificate's common name follows from the cluster.
 public enum CommonNameRule: Sendable, Equatable {
     case fixed(String)

@@ -1,4 +1,6 @@
 import Foundation
+import PKICrypto
+import PKIStore
 
 /// Turns catalogue rows into concrete certificate templates for one cluster.
 extension AuthoritySpec {

@@ -1,3 +1,5 @@
+import PKICrypto
+import PKIStore
 /// A control-plane static pod and the catalogue items it loads at start: renewing one of them means the pod
 /// must restart to use it. Listed in the only safe restart order (a component after what it depends on).
 public struct StaticPodComponent: Sendable, Equatable {

@@ -1,4 +1,8 @@
 import Foundation
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
 
 /// kubeadm's discovery-token CA hash: compute, verify and print join commands.
 public enum CAPins {

@@ -1,4 +1,8 @@
 import Foundation
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
 
 /// `renew`: kubeadm's renewal (the current certificate is the template, new key, new serial, validity
 /// from now) made crash-safe, serialised by the PKI lock, backed up, and reported item by item.

@@ -1,4 +1,8 @@
 import Foundation
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
 
 /// Carries out an `InitPlan` with pre-generated keys, in kubeadm's order: each CA, then the leaves it
 /// signs, then the service-account key pair, then the kubeconfig files. A CA is always on disk before

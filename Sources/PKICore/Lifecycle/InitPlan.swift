@@ -1,4 +1,8 @@
 import Foundation
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
 
 /// What `init`/`init-ca` will do with each catalogue item, decided from the files before anything is written.
 struct InitPlan: Sendable {

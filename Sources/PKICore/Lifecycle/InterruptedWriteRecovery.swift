@@ -1,3 +1,7 @@
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
 /// What every writer does first, under the PKI lock: finish or discard what a killed writer left.
 enum InterruptedWriteRecovery {
     static func run(config: ClusterConfig, directory: PKIDirectory, log: ProgressLog, phase: String) throws {

@@ -1,4 +1,8 @@
 import Foundation
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
 
 /// Keeps the inventory in step with what a lifecycle operation did. The files stay the truth: every call
 /// rescans them, and the history gets one row per issuance or renewal.

@@ -1,4 +1,8 @@
 import Foundation
+import PKICrypto
+import PKINetwork
+import PKIStore
+import PKICatalogue
 
 /// What `renew` will do with each requested name, decided from the files before anything is written.
 struct RenewalPlan: Sendable {

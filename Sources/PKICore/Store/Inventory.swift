@@ -3,6 +3,7 @@ import GRDB
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICrypto
 
 /// The certificate inventory: a SQLite file (WAL mode) with one row per catalogue item and a history of every
 /// issuance and renewal. It holds public facts only (names, serials, fingerprints, pins, dates, SANs), never

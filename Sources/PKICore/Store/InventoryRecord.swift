@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PKICrypto
 
 /// What the inventory knows about one catalogue item: the public facts of its certificate, or why there is none.
 /// Dates hold whole seconds, as the database stores them, so a record read back equals the one written.

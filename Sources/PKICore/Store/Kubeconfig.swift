@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import PKICrypto
 
 /// A kubeconfig with one cluster, one user with an embedded client certificate, and one context,
 /// laid out exactly as kubeadm (client-go) writes it.

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICrypto
 
 /// The cert dir (`/etc/kubernetes/pki` by default): reads and crash-safe writes of certificates and keys.
 ///
@@ -22,7 +23,7 @@ public struct PKIDirectory: Sendable {
     public func keyPath(_ baseName: String) -> String { "\(root)/\(baseName).key" }
     public func publicKeyPath(_ baseName: String) -> String { "\(root)/\(baseName).pub" }
 
-    static let pendingSuffix = "pending"
+    package static let pendingSuffix = "pending"
 
     // MARK: Reading
 
@@ -71,10 +72,10 @@ public struct PKIDirectory: Sendable {
         )
     }
 
-    static let asideSuffix = "old"
+    package static let asideSuffix = "old"
 
     /// The swap itself, for callers with exact bytes to install (download-certs writes what was uploaded, byte for byte).
-    func writePair(secondary: (String, Data, mode_t), primary: (String, Data, mode_t)) throws {
+    package func writePair(secondary: (String, Data, mode_t), primary: (String, Data, mode_t)) throws {
         try AtomicFile.createDirectory(URL(fileURLWithPath: primary.0).deletingLastPathComponent().path)
         let stagedSecondary = try AtomicFile.stage(secondary.1, besides: secondary.0, mode: secondary.2, suffix: Self.pendingSuffix)
         let stagedPrimary: String
@@ -155,12 +156,16 @@ public struct PKIDirectory: Sendable {
         return completed
     }
 
+    /// The cert dir's immediate subdirectories (`etcd/`), where pairs are swapped too. Found on disk rather than
+    /// asked of the catalogue, so recovery also covers directories a newer catalogue or etcd-certs made; symlinks
+    /// are not followed.
     private func subdirectories() -> [String] {
-        Set(CertificateCatalogue.authorities.map(\.baseName) + CertificateCatalogue.leaves.map(\.baseName))
-            .compactMap { base in
-                let parent = URL(fileURLWithPath: "\(root)/\(base)").deletingLastPathComponent().path
-                return parent == URL(fileURLWithPath: root).path ? nil : parent
-            }
-            .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.sorted().compactMap { name in
+            var status = stat()
+            let path = "\(root)/\(name)"
+            guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { return nil }
+            return path
+        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICrypto
 
 /// The exclusive lock every writer of a cert dir holds (pkictl and pkid alike): `flock` on the cert dir
 /// itself, so no lock file is ever left behind. The kernel drops it when the holder dies, so a killed
