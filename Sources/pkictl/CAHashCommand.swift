@@ -15,7 +15,7 @@ struct CAHashCommand: ParsableCommand {
 
     @OptionGroup var paths: PathOptions
 
-    @Option(help: ArgumentHelp("CA certificate file. (default: <cert-dir>/ca.crt)", valueName: "file"))
+    @Option(help: ArgumentHelp("CA certificate file. (default: the cluster CA in the cert dir)", valueName: "file"))
     var caCert: String?
 
     @Option(help: ArgumentHelp("Exit 0 when this pin matches a certificate, 1 otherwise; repeatable.", valueName: "pin"))
@@ -39,7 +39,7 @@ struct CAHashCommand: ParsableCommand {
 
     func run() throws {
         // Only the cert dir matters here, so the config file is read just for certificatesDir.
-        let path = try caCert ?? "\(paths.certificateDirectory())/ca.crt"
+        let path = try caCert ?? AuthorityName.ca.spec.location(in: PKIDirectory(root: paths.certificateDirectory())).path
         let pins = try CAPins.pins(ofCertificateFile: path)
         if !verify.isEmpty {
             let matched: Bool
@@ -61,14 +61,5 @@ struct CAHashCommand: ParsableCommand {
             return
         }
         for pin in pins { print(pin) }
-    }
-}
-
-extension PathOptions {
-    /// The cert dir alone: the flag, else the config file's certificatesDir, else the default.
-    func certificateDirectory() throws -> String {
-        if let certDir { return certDir }
-        guard let config else { return ClusterConfig.defaultCertificatesDir }
-        return try KubeadmConfigFile.load(path: config).certificatesDir ?? ClusterConfig.defaultCertificatesDir
     }
 }

@@ -16,8 +16,7 @@ struct CheckExpirationCommand: ParsableCommand {
 
     @OptionGroup var paths: PathOptions
 
-    @Option(name: [.short, .long], help: "Output format: table, json or yaml.")
-    var output: ExpiryReport.Format = .table
+    @OptionGroup var format: OutputOptions
 
     func run() throws {
         let config = try paths.resolve()
@@ -26,7 +25,7 @@ struct CheckExpirationCommand: ParsableCommand {
         var scan = paths.scan(config).run()
         paths.record { if let recorder { scan = try recorder.refresh(paths.scan(config), at: now) } }
         let report = ExpiryReport(scan: scan, now: now)
-        print(report.rendered(output), terminator: "")
+        print(report.rendered(format.output), terminator: "")
         guard report.unreadable.isEmpty else {
             for error in report.unreadable { Console.error("Error: \(error)") }
             throw ExitCode(1)
@@ -34,4 +33,3 @@ struct CheckExpirationCommand: ParsableCommand {
     }
 }
 
-extension ExpiryReport.Format: ExpressibleByArgument {}

@@ -12,9 +12,8 @@ struct RenewCommand: ParsableCommand {
         commandName: "renew",
         abstract: "Renew leaf certificates and kubeconfig client certificates, as `kubeadm certs renew`.",
         discussion: """
-        Names: all, apiserver, apiserver-kubelet-client, apiserver-etcd-client, front-proxy-client, etcd-server, \
-        etcd-peer, etcd-healthcheck-client, admin.conf, super-admin.conf, controller-manager.conf, scheduler.conf. \
-        The current certificate is the template (CN, O, SANs, extended key usages); a new key of the configured \
+        Names: all, \(CertificateCatalogue.certificates.filter(\.renewable).map(\.name.rawValue).joined(separator: ", ")) \
+        (the etcd ones with stacked etcd only). The current certificate is the template (CN, O, SANs, extended key usages); a new key of the configured \
         algorithm and a new serial are made, valid from now. CAs and kubelet.conf are never renewed.
         """
     )
@@ -53,8 +52,7 @@ struct RenewCommand: ParsableCommand {
             now: now,
             log: .console
         )
-        let requested = names == ["all"] ? CertificateRenewal.renewableNames(for: config) : names
-        let report = try renewal.run(names: requested)
+        let report = try renewal.run(names: try CertificateRenewal.parseNames(names, for: config))
         paths.record { try recorder?.recordRenewal(report, scan: paths.scan(config), at: Date()) }
         if let directory = report.backupDirectory {
             Console.error("previous certificates and keys kept in \(directory)")

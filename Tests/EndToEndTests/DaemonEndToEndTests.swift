@@ -88,7 +88,7 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         // Every renewal is in the history, by pkid.
         let history = try Inventory(path: try inventoryPath()).history()
         XCTAssertEqual(Set(history.filter { $0.actor == "pkid" && $0.result == "renewed" }.map(\.name)),
-                       Set(CertificateRenewal.renewableNames(for: try ClusterConfig.resolve(configFile: config, overrides: ConfigOverrides()))))
+                       Set(CertificateRenewal.renewableNames(for: try ClusterConfig.resolve(configFile: config, overrides: ConfigOverrides())).map(\.rawValue)))
 
         kill(pkid.processIdentifier, SIGTERM)
         XCTAssertTrue(eventually(timeout: 10) { !pkid.isRunning }, "pkid did not exit after SIGTERM\n\(tail(log))")

@@ -52,7 +52,7 @@ final class CryptoTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("/x/apiserver.key"))
         }
         XCTAssertThrowsError(try Certificate(pem: Data("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8), source: "/x/ca.crt")) { error in
-            XCTAssertEqual((error as? PKIError)?.kind, .conflict)
+            XCTAssertEqual((error as? PKIError)?.code, .conflict)
             XCTAssertTrue("\(error)".contains("/x/ca.crt"))
         }
     }

@@ -28,7 +28,7 @@ final class InitializationTests: XCTestCase {
         let admin = try Kubeconfig.parse(try XCTUnwrap(PKIDirectory.read(dir.path + "/admin.conf")), source: "admin.conf")
         XCTAssertEqual(admin.certificateAuthority, try ca.pem())
         XCTAssertEqual(admin.contextName, "kubernetes-admin@kubernetes")
-        let client = try Certificate(pem: admin.clientCertificate, source: "admin")
+        let client = try Certificate(pem: XCTUnwrap(admin.clientCertificate), source: "admin")
         XCTAssertTrue(client.isIssued(by: ca))
         XCTAssertEqual(client.subject.description, "O=kubeadm:cluster-admins, CN=kubernetes-admin")
         XCTAssertEqual(client.notAfter.timeIntervalSince(client.notBefore), 8760 * 3600 + 300, accuracy: 1)
@@ -52,7 +52,7 @@ final class InitializationTests: XCTestCase {
         try AtomicFile.write(try PrivateKey.generate(.ecdsaP256).pem(), to: pki.keyPath("front-proxy-ca"), mode: 0o600)
         let before = try dir.snapshot()
         XCTAssertThrowsError(try PKIInitialization(config: config).run(.all)) { error in
-            XCTAssertEqual((error as? PKIError)?.kind, .conflict)
+            XCTAssertEqual((error as? PKIError)?.code, .conflict)
             XCTAssertTrue("\(error)".contains("front-proxy-ca.key"))
         }
         XCTAssertEqual(try dir.snapshot(), before)
@@ -66,7 +66,7 @@ final class InitializationTests: XCTestCase {
         try FileManager.default.removeItem(atPath: pki.keyPath("ca"))
         let before = try dir.snapshot()
         XCTAssertThrowsError(try PKIInitialization(config: config).run(.all)) { error in
-            XCTAssertEqual((error as? PKIError)?.kind, .externalCA)
+            XCTAssertEqual((error as? PKIError)?.code, .externalCA)
             XCTAssertTrue("\(error)".contains("external CA"))
         }
         XCTAssertEqual(try dir.snapshot(), before)

@@ -230,7 +230,7 @@ final class InventoryTests: XCTestCase {
 
         var keyPEMs = try ["apiserver", "ca", "etcd/ca", "sa"].map { try Data(contentsOf: URL(fileURLWithPath: pki.config.certificatesDir + "/\($0).key")) }
         keyPEMs.append(try Kubeconfig.parse(try Data(contentsOf: URL(fileURLWithPath: pki.config.kubeconfigDir + "/admin.conf")),
-                                            source: "admin.conf").clientKey)
+                                            source: "admin.conf").clientKey ?? Data())
         for (path, bytes) in files {
             XCTAssertNil(bytes.range(of: Data("PRIVATE KEY".utf8)), path)
             for pem in keyPEMs {

@@ -83,7 +83,7 @@ final class RenewalPassTests: XCTestCase {
         let (_, pass) = try setUp(dir)
         let outcome = try pass.run(now: Date().addingTimeInterval((3650 - 30) * 86400))
         XCTAssertEqual(Set(outcome.expiringAuthorities.map(\.name)), ["ca", "front-proxy-ca", "etcd-ca"])
-        XCTAssertFalse(outcome.renewedNames.contains { $0.hasSuffix("ca") })
+        XCTAssertFalse(outcome.renewedNames.contains { $0.rawValue.hasSuffix("ca") })
     }
 
     func testDaemonStateSurvivesReopening() throws {

@@ -58,7 +58,7 @@ final class RenewalTests: XCTestCase {
         let strip = { (data: Data) in String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.split(separator: ":").first ?? "" } }
         XCTAssertEqual(strip(adminBefore), strip(adminAfter))
         let admin = try Kubeconfig.parse(adminAfter, source: "admin.conf")
-        XCTAssertTrue(try PrivateKey(pem: admin.clientKey, source: "k").matches(try Certificate(pem: admin.clientCertificate, source: "c")))
+        XCTAssertTrue(try PrivateKey(pem: XCTUnwrap(admin.clientKey), source: "k").matches(try Certificate(pem: XCTUnwrap(admin.clientCertificate), source: "c")))
     }
 
     func testMissingAndExternalItemsAreReportedNotRenewed() throws {
@@ -69,7 +69,7 @@ final class RenewalTests: XCTestCase {
         try FileManager.default.removeItem(atPath: pki.keyPath("front-proxy-ca"))
         let lines = LineCollector()
         let report = try CertificateRenewal(config: config, options: .init(), log: ProgressLog(info: lines.append, warning: lines.append))
-            .run(names: ["apiserver", "front-proxy-client", "scheduler.conf"])
+            .run(names: [.apiserver, .frontProxyClient, .schedulerConf])
         XCTAssertEqual(report.outcomes.map(\.kind), [.missing, .external, .renewed])
         XCTAssertEqual(lines.all, [
             "MISSING! certificate for serving the Kubernetes API",
@@ -83,7 +83,7 @@ final class RenewalTests: XCTestCase {
     func testDryRunAndBadInputChangeNothing() throws {
         let (dir, config) = try initialized()
         let before = try dir.snapshot()
-        _ = try CertificateRenewal(config: config, options: .init(dryRun: true, backupDirectory: dir.path + "/backup")).run(names: ["apiserver", "admin.conf"])
+        _ = try CertificateRenewal(config: config, options: .init(dryRun: true, backupDirectory: dir.path + "/backup")).run(names: [.apiserver, .adminConf])
         XCTAssertEqual(try dir.snapshot(), before)
 
         try AtomicFile.write(try PrivateKey.generate(.ecdsaP256).pem(), to: config.certificatesDir + "/etcd/peer.key", mode: 0o600)
@@ -94,7 +94,7 @@ final class RenewalTests: XCTestCase {
         }
         XCTAssertEqual(try dir.snapshot(), mismatched)
 
-        XCTAssertThrowsError(try CertificateRenewal(config: config).run(names: ["ca"])) { error in
+        XCTAssertThrowsError(try CertificateRenewal.parseNames(["ca"], for: config)) { error in
             XCTAssertTrue("\(error)".contains("unknown certificate name \"ca\""), "\(error)")
         }
     }
@@ -103,15 +103,15 @@ final class RenewalTests: XCTestCase {
         var file = KubeadmConfigFile()
         file.externalEtcd = ExternalEtcd()
         let config = try Fixtures.config(in: "/x", file: file)
-        XCTAssertEqual(CertificateRenewal.renewableNames(for: config), ["admin.conf", "apiserver", "apiserver-kubelet-client",
-                                                                        "controller-manager.conf", "front-proxy-client",
-                                                                        "scheduler.conf", "super-admin.conf"])
+        XCTAssertEqual(CertificateRenewal.renewableNames(for: config).map(\.rawValue), ["admin.conf", "apiserver", "apiserver-kubelet-client",
+                                                                                       "controller-manager.conf", "front-proxy-client",
+                                                                                       "scheduler.conf", "super-admin.conf"])
     }
 
     func testKubeconfigCredentialsAreReplacedInPlace() throws {
         let original = Kubeconfig(clusterName: "c", server: "https://x:6443", certificateAuthority: Data("CA".utf8),
                                   userName: "u", clientCertificate: Data("OLD-CERT".utf8), clientKey: Data("OLD-KEY".utf8))
-        let text = "# kept comment\n" + String(decoding: original.rendered(), as: UTF8.self) + "extensions: []\n"
+        let text = "# kept comment\n" + String(decoding: try original.rendered(), as: UTF8.self) + "extensions: []\n"
         let updated = try Kubeconfig.updatingCredentials(Data(text.utf8), source: "k", certificateAuthority: Data("NEW-CA".utf8),
                                                          clientCertificate: Data("NEW-CERT".utf8), clientKey: Data("NEW-KEY".utf8))
         let updatedText = String(decoding: updated, as: UTF8.self)

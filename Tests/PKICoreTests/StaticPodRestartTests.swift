@@ -11,7 +11,7 @@ final class StaticPodRestartTests: XCTestCase {
     private func manifests(_ dir: TemporaryDirectory) throws -> ManifestRestart {
         let manifests = dir.path + "/manifests"
         try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
-        for component in StaticPodComponent.all {
+        for component in CertificateCatalogue.components {
             try Data("kind: Pod # \(component.name)\n".utf8).write(to: URL(fileURLWithPath: "\(manifests)/\(component.manifestFileName)"))
         }
         let restart = ManifestRestart(manifestsDir: manifests, holdingDir: ManifestRestart.defaultHoldingDir(manifestsDir: manifests),
@@ -24,7 +24,7 @@ final class StaticPodRestartTests: XCTestCase {
         let dir = try TemporaryDirectory()
         let restart = try manifests(dir)
         let before = try dir.snapshot()
-        let etcd = try XCTUnwrap(StaticPodComponent.named("etcd"))
+        let etcd = try XCTUnwrap(Optional(ComponentName.etcd.spec))
         let watcher = Task {
             // Sees the manifest gone while the restart waits.
             while FileManager.default.fileExists(atPath: restart.manifestsDir + "/etcd.yaml") { try await Task.sleep(nanoseconds: 10_000_000) }
@@ -65,7 +65,7 @@ final class StaticPodRestartTests: XCTestCase {
         let restart = try manifests(dir)
         try FileManager.default.removeItem(atPath: restart.manifestsDir + "/kube-scheduler.yaml")
         do {
-            try await restart.restart(try XCTUnwrap(StaticPodComponent.named("kube-scheduler")))
+            try await restart.restart(try XCTUnwrap(Optional(ComponentName.kubeScheduler.spec)))
             XCTFail("restart without a manifest must fail")
         } catch let error as PKIError {
             XCTAssertTrue(error.message.contains("kube-scheduler.yaml not found"), error.message)
@@ -76,8 +76,8 @@ final class StaticPodRestartTests: XCTestCase {
         let restarted = Recorder()
         let rollout = StaticPodRollout(restarter: FakeRestarter(log: restarted), probe: FakeProbe(down: ["kube-apiserver"]),
                                        healthTimeout: 0.3, pollInterval: 0.05)
-        let steps = await rollout.run(StaticPodComponent.all)
-        XCTAssertEqual(steps.map(\.component), ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"])
+        let steps = await rollout.run(CertificateCatalogue.components)
+        XCTAssertEqual(steps.map(\.component.rawValue), ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"])
         guard case .restarted = steps[0].result, case .failed(let reason) = steps[1].result else {
             return XCTFail("\(steps)")
         }
@@ -97,10 +97,10 @@ private actor Recorder {
 private struct FakeRestarter: StaticPodRestarter {
     let log: Recorder
     var strategyName: String { "fake" }
-    func restart(_ component: StaticPodComponent) async throws { await log.add(component.name) }
+    func restart(_ component: StaticPodComponent) async throws { await log.add(component.name.rawValue) }
 }
 
 private struct FakeProbe: ComponentHealthProbe {
     let down: Set<String>
-    func problem(with component: StaticPodComponent) async -> String? { down.contains(component.name) ? "connection refused" : nil }
+    func problem(with component: StaticPodComponent) async -> String? { down.contains(component.name.rawValue) ? "connection refused" : nil }
 }

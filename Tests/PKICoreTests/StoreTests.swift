@@ -98,13 +98,75 @@ final class StoreTests: XCTestCase {
         try assertPair(oldCert, "a partial temp file")
     }
 
+    func testKubeconfigValuesThatNeedQuotingSurviveARoundTrip() throws {
+        let kubeconfig = Kubeconfig(clusterName: "prod #1: eu", server: "https://[fd00::1]:6443", certificateAuthority: Data("CA".utf8),
+                                    userName: "true", clientCertificate: Data("CERT".utf8), clientKey: Data("KEY".utf8))
+        let parsed = try Kubeconfig.parse(try kubeconfig.rendered(), source: "k")
+        XCTAssertEqual(parsed, kubeconfig)
+        XCTAssertEqual(parsed.contextName, "true@prod #1: eu")
+    }
+
+    func testKubeletConfWithFileCredentialsParses() throws {
+        let text = """
+            apiVersion: v1
+            clusters:
+            - cluster:
+                certificate-authority-data: Q0E=
+                server: https://10.0.0.10:6443
+              name: default-cluster
+            contexts:
+            - context:
+                cluster: default-cluster
+                namespace: default
+                user: default-auth
+              name: default-context
+            current-context: default-context
+            kind: Config
+            preferences: {}
+            users:
+            - name: default-auth
+              user:
+                client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem
+                client-key: /var/lib/kubelet/pki/kubelet-client-current.pem
+            """
+        let parsed = try Kubeconfig.parse(Data(text.utf8), source: "kubelet.conf")
+        XCTAssertEqual(parsed.credentials, .files(certificate: "/var/lib/kubelet/pki/kubelet-client-current.pem",
+                                                  key: "/var/lib/kubelet/pki/kubelet-client-current.pem"))
+        XCTAssertEqual(parsed.userName, "default-auth")
+        XCTAssertThrowsError(try Kubeconfig.updatingCredentials(Data(text.utf8), source: "kubelet.conf", certificateAuthority: Data(),
+                                                                clientCertificate: Data(), clientKey: Data())) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .notManaged)
+        }
+    }
+
     func testKubeconfigRendersKubeadmLayoutAndParsesBack() throws {
         let kubeconfig = Kubeconfig(clusterName: "kubernetes", server: "https://10.0.0.10:6443",
                                     certificateAuthority: Data("CA".utf8), userName: "kubernetes-admin",
                                     clientCertificate: Data("CERT".utf8), clientKey: Data("KEY".utf8))
-        let text = String(decoding: kubeconfig.rendered(), as: UTF8.self)
-        XCTAssertTrue(text.hasPrefix("apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: https://10.0.0.10:6443\n  name: kubernetes\n"))
-        XCTAssertTrue(text.contains("current-context: kubernetes-admin@kubernetes\nkind: Config\npreferences: {}\nusers:\n- name: kubernetes-admin\n"))
+        let text = String(decoding: try kubeconfig.rendered(), as: UTF8.self)
+        // client-go's layout, byte for byte.
+        XCTAssertEqual(text, """
+            apiVersion: v1
+            clusters:
+            - cluster:
+                certificate-authority-data: Q0E=
+                server: https://10.0.0.10:6443
+              name: kubernetes
+            contexts:
+            - context:
+                cluster: kubernetes
+                user: kubernetes-admin
+              name: kubernetes-admin@kubernetes
+            current-context: kubernetes-admin@kubernetes
+            kind: Config
+            preferences: {}
+            users:
+            - name: kubernetes-admin
+              user:
+                client-certificate-data: Q0VSVA==
+                client-key-data: S0VZ
+
+            """)
         XCTAssertEqual(try Kubeconfig.parse(kubeconfig.rendered(), source: "admin.conf"), kubeconfig)
         XCTAssertThrowsError(try Kubeconfig.parse(Data("apiVersion: v1\n".utf8), source: "/etc/kubernetes/admin.conf")) { error in
             XCTAssertTrue("\(error)".contains("/etc/kubernetes/admin.conf"))

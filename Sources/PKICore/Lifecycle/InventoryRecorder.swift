@@ -23,7 +23,7 @@ public struct InventoryRecorder: Sendable {
         let location = path ?? Inventory.defaultPath
         do {
             return InventoryRecorder(inventory: try Inventory(path: location), actor: actor)
-        } catch let error as PKIError where error.kind == .io {
+        } catch let error as PKIError where error.code == .inventoryUnavailable || error.code == .inventoryBusy {
             warn("warning: inventory \(location) not available (\(error.message)); certificates are handled but nothing is recorded")
             return nil
         }
@@ -51,7 +51,7 @@ public struct InventoryRecorder: Sendable {
     @discardableResult
     public func recordRenewal(_ report: CertificateRenewal.Report, scan: PKIScan, at date: Date) throws -> [ScannedCertificate] {
         for outcome in report.outcomes where outcome.kind == .renewed || outcome.kind == .failed {
-            try inventory.record(HistoryEntry(at: date, actor: actor, name: outcome.name, oldSerial: outcome.oldSerial,
+            try inventory.record(HistoryEntry(at: date, actor: actor, name: outcome.name.rawValue, oldSerial: outcome.oldSerial,
                                               newSerial: outcome.newSerial, oldNotAfter: outcome.oldNotAfter,
                                               newNotAfter: outcome.newNotAfter, result: outcome.kind.rawValue, error: outcome.error))
         }

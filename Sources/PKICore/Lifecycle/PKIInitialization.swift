@@ -33,13 +33,13 @@ public struct PKIInitialization: Sendable {
         self.lockTimeout = lockTimeout
     }
 
-    public var directory: PKIDirectory { PKIDirectory(root: config.certificatesDir) }
+    public var directory: PKIDirectory { config.pkiDirectory }
 
     @discardableResult
     public func run(_ scope: Scope) throws -> Report {
         // Judge the files before creating or locking anything, so a refusal leaves the disk as it was;
         // then judge them again under the lock, after finishing any write a killed writer left.
-        let preview = try InitPlan.make(scope: scope, config: config, directory: directory, now: now)
+        let preview = try InitPlan.make(scope: scope, config: config, now: now)
         for warning in preview.warnings { log.warning("[certs] WARNING: \(warning)") }
         if preview.needsWrites {
             try AtomicFile.checkWritableDirectory(config.certificatesDir)
@@ -48,8 +48,8 @@ public struct PKIInitialization: Sendable {
         let lock = try PKILock.acquire(certificatesDir: config.certificatesDir, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
         try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "certs")
-        let plan = try InitPlan.make(scope: scope, config: config, directory: directory, now: now)
+        let plan = try InitPlan.make(scope: scope, config: config, now: now)
         let keys = try PrivateKey.generate(Array(repeating: config.keyAlgorithm, count: plan.keysNeeded))
-        return try InitExecution(plan: plan, config: config, directory: directory, now: now, log: log, keys: keys).run()
+        return try InitExecution(plan: plan, config: config, now: now, log: log, keys: keys).run()
     }
 }

@@ -88,7 +88,7 @@ extension InventoryRecord {
         }
         let name: String = try next()
         func damaged(_ what: String) -> PKIError {
-            PKIError(.conflict, "\(database) holds an unknown \(what) for \(name); move the file away or pass --db FILE")
+            PKIError(.inventoryDamaged, "\(database) holds an unknown \(what) for \(name); move the file away or pass --db FILE")
         }
         guard let role = ScannedCertificate.Role(rawValue: try next()) else { throw damaged("role") }
         let file: String = try next(), kubeconfigUser: String? = try next(), authority: String? = try next()

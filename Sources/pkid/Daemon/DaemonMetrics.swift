@@ -39,7 +39,7 @@ actor DaemonMetrics {
                                      issuerCN: certificate.issuer.commonName ?? "", serialNumber: certificate.serialNumberDecimal,
                                      notBefore: certificate.notBefore, notAfter: certificate.notAfter)
         }
-        nextRenewal = Dictionary(outcome.items.map { ($0.name, max($0.schedule.renewAt, $0.retryAt ?? .distantPast)) }) { first, _ in first }
+        nextRenewal = Dictionary(outcome.items.map { ($0.name.rawValue, max($0.schedule.renewAt, $0.retryAt ?? .distantPast)) }) { first, _ in first }
         let warned = Set(outcome.expiringAuthorities.map(\.name))
         authorities = [:]
         for scanned in outcome.scanned where scanned.role == .authority {
@@ -48,7 +48,7 @@ actor DaemonMetrics {
             }
         }
         for result in outcome.renewal?.outcomes ?? [] where result.kind == .renewed || result.kind == .failed {
-            renewals[LabelPair(first: result.name, second: result.kind == .renewed ? "success" : "failure"), default: 0] += 1
+            renewals[LabelPair(first: result.name.rawValue, second: result.kind == .renewed ? "success" : "failure"), default: 0] += 1
         }
         lastPass = date
         lastPassSucceeded = succeeded

@@ -48,7 +48,7 @@ struct DaemonPass {
         }
         let looping = outcome.items.filter(\.schedule.windowCoversLifetime).map(\.name)
         if !looping.isEmpty {
-            logger.warning("renew-before (\(context.settings.renewBefore)) covers the whole lifetime of \(looping.joined(separator: ", ")); renewing each at most once per check interval (\(GoDuration.format(context.settings.checkInterval)))")
+            logger.warning("renew-before (\(context.settings.renewBefore)) covers the whole lifetime of \(looping.map(\.rawValue).joined(separator: ", ")); renewing each at most once per check interval (\(GoDuration.format(context.settings.checkInterval)))")
         }
         for skipped in outcome.skipped {
             logger.info("not renewable here: \(skipped.reason)", metadata: ["name": "\(skipped.name)"])
@@ -72,9 +72,9 @@ struct DaemonPass {
 
     /// Adds the components that use renewed certificates to the owed restarts, then rolls out every owed
     /// restart whose backoff allows it, in catalogue order, stopping at the first component that fails.
-    private func restartAffected(by renewed: [String], now: Date) async throws -> (problems: [String], retryAt: Date?) {
+    private func restartAffected(by renewed: [CertificateName], now: Date) async throws -> (problems: [String], retryAt: Date?) {
         let inventory = context.recorder.inventory
-        let affected = StaticPodComponent.affected(by: renewed).map(\.name)
+        let affected = CertificateCatalogue.components(loading: renewed).map(\.name.rawValue)
         guard let rollout = context.rollout else {
             if !affected.isEmpty {
                 logger.info("restart strategy none: restart \(affected.joined(separator: ", ")) yourself to load the new certificates")
@@ -90,25 +90,25 @@ struct DaemonPass {
             logger.info("restarts wait after a failed one", metadata: ["until": "\(Self.timestamp(held))"])
             return ([], held)
         }
-        let components = StaticPodComponent.all.filter { component in pending.contains { $0.component == component.name } }
+        let components = CertificateCatalogue.components.filter { component in pending.contains { $0.component == component.name.rawValue } }
         var problems: [String] = []
         _ = await rollout.run(components) { step in
             switch step.result {
             case .restarted(let seconds):
                 logger.info("restarted", metadata: ["component": "\(step.component)", "strategy": "\(rollout.restarter.strategyName)",
                                                     "health_seconds": "\(String(format: "%.1f", seconds))"])
-                try? inventory.completeRestart(step.component)
-                try? inventory.record(HistoryEntry(at: Date(), actor: "pkid", name: step.component, result: "restarted"))
-                await metrics.recordRestart(component: step.component, succeeded: true)
+                try? inventory.completeRestart(step.component.rawValue)
+                try? inventory.record(HistoryEntry(at: Date(), actor: "pkid", name: step.component.rawValue, result: "restarted"))
+                await metrics.recordRestart(component: step.component.rawValue, succeeded: true)
             case .failed(let reason) where Task.isCancelled:
                 // Interrupted by shutdown: still owed, retried at the next start without a backoff.
                 logger.warning("restart interrupted by shutdown", metadata: ["component": "\(step.component)", "reason": "\(reason)"])
             case .failed(let reason):
                 logger.error("restart failed; later components are left alone", metadata: ["component": "\(step.component)", "reason": "\(reason)"])
                 problems.append(reason)
-                try? inventory.failRestart(step.component, at: Date())
-                try? inventory.record(HistoryEntry(at: Date(), actor: "pkid", name: step.component, result: "restart-failed", error: reason))
-                await metrics.recordRestart(component: step.component, succeeded: false)
+                try? inventory.failRestart(step.component.rawValue, at: Date())
+                try? inventory.record(HistoryEntry(at: Date(), actor: "pkid", name: step.component.rawValue, result: "restart-failed", error: reason))
+                await metrics.recordRestart(component: step.component.rawValue, succeeded: false)
             case .skipped:
                 logger.info("restart postponed", metadata: ["component": "\(step.component)"])
             }

@@ -10,7 +10,7 @@ import PKICommandLine
 /// over the defaults. Validated as a whole, so a bad value is reported before anything runs.
 struct DaemonSettings: Sendable {
     static let defaultConfigFile = "/etc/pkid/pkid.yaml"
-    static let defaultManifestsDir = "/etc/kubernetes/manifests"
+    static let defaultManifestsDir = NodeLayout.manifestsDir
     static let defaultListen = "127.0.0.1:9795"
 
     /// Per-component overrides of where and how health is asked.
@@ -27,7 +27,7 @@ struct DaemonSettings: Sendable {
     var db: String?
     /// The kubeadm config (algorithm, validity, node name, bind port).
     var kubeadmConfig: String?
-    var kubeletClientCert = PKIScan.defaultKubeletClientPath
+    var kubeletClientCert = NodeLayout.kubeletClientCertificate
     var renewBefore = RenewalSchedule.RenewBefore.default
     var checkInterval = RenewalPolicy.defaultCheckInterval
     var caWarningWindow = RenewalPolicy.defaultCAWarningWindow
@@ -38,7 +38,7 @@ struct DaemonSettings: Sendable {
     var listenPort = 9795
     var crictl = "crictl"
     var holdingDir: String?
-    var health: [String: HealthOverride] = [:]
+    var health: [ComponentName: HealthOverride] = [:]
 
     /// Option values as given on the command line or in the file; nil means "not given".
     struct Flags: Sendable {
@@ -119,7 +119,7 @@ struct DaemonSettings: Sendable {
             throw PKIError(.invalidInput, "\(source): health must map component names to {url, client-cert, client-key, ca-file}")
         }
         for (name, entry) in components.sorted(by: { $0.key < $1.key }) {
-            guard StaticPodComponent.named(name) != nil else {
+            guard let component = ComponentName(rawValue: name) else {
                 throw PKIError(.invalidInput, "\(source): health: unknown component \"\(name)\"; use \(Self.componentNames)")
             }
             guard let fields = entry as? [String: Any], fields.values.allSatisfy({ $0 is String }),
@@ -132,7 +132,7 @@ struct DaemonSettings: Sendable {
                 throw PKIError(.invalidInput, "\(source): health.\(name) needs both client-cert and client-key, or neither")
             }
             if let url = override.url { try Self.checkURL(url, what: "\(source): health.\(name).url") }
-            health[name] = override
+            health[component] = override
         }
     }
 
@@ -170,15 +170,15 @@ struct DaemonSettings: Sendable {
         }
         for entry in flags.healthURLs {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, StaticPodComponent.named(parts[0]) != nil else {
+            guard parts.count == 2, let component = ComponentName(rawValue: parts[0]) else {
                 throw PKIError(.invalidInput, "--health-url \"\(entry)\" must be COMPONENT=URL with COMPONENT one of \(Self.componentNames)")
             }
             try Self.checkURL(parts[1], what: "--health-url \(parts[0])")
-            health[parts[0], default: HealthOverride()].url = parts[1]
+            health[component, default: HealthOverride()].url = parts[1]
         }
     }
 
-    private static var componentNames: String { StaticPodComponent.all.map(\.name).joined(separator: ", ") }
+    private static var componentNames: String { ComponentName.allCases.map(\.rawValue).joined(separator: ", ") }
 
     static func parseListen(_ text: String, what: String) throws -> (String, Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {

@@ -34,7 +34,7 @@ public struct PKIDCommand: AsyncParsableCommand {
     var db: String?
     @Option(help: ArgumentHelp("kubeadm config file: key algorithm, validity, node name, API server port.", valueName: "file"))
     var config: String?
-    @Option(help: ArgumentHelp("The kubelet's client certificate, tracked when present. (default: \(PKIScan.defaultKubeletClientPath))", valueName: "file"))
+    @Option(help: ArgumentHelp("The kubelet's client certificate, tracked when present. (default: \(NodeLayout.kubeletClientCertificate))", valueName: "file"))
     var kubeletClientCert: String?
     @Option(help: ArgumentHelp("Renew this long before notAfter, e.g. 720h. (default: one third of each certificate's lifetime)", valueName: "duration"))
     var renewBefore: String?

@@ -23,8 +23,8 @@ public struct ClusterConfig: Sendable {
     public var certificateValidity: TimeInterval
     public var caCertificateValidity: TimeInterval
 
-    public static let defaultCertificatesDir = "/etc/kubernetes/pki"
-    public static let defaultKubeconfigDir = "/etc/kubernetes"
+    public static let defaultCertificatesDir = NodeLayout.certificatesDir
+    public static let defaultKubeconfigDir = NodeLayout.kubeconfigDir
     public static let defaultServiceSubnet = "10.96.0.0/12"
     public static let defaultCertificateValidity: TimeInterval = 8760 * 3600
     public static let defaultCACertificateValidity: TimeInterval = 87600 * 3600

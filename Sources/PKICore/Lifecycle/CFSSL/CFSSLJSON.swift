@@ -17,7 +17,7 @@ enum CFSSLJSON {
         } catch let error as DecodingError {
             throw PKIError(.invalidInput, "\(source): \(describe(error)); fix the JSON and run again")
         } catch let error as PKIError {
-            throw PKIError(error.kind, "\(source): \(error.message)")
+            throw PKIError(error.code, "\(source): \(error.message)")
         }
     }
 

@@ -44,7 +44,7 @@ public struct CFSSLRequest: Sendable, Equatable, Decodable {
             try request.key.validate()
             _ = try request.ca?.validity()
         } catch let error as PKIError {
-            throw PKIError(error.kind, "\(source): \(error.message)")
+            throw PKIError(error.code, "\(source): \(error.message)")
         }
         return request
     }

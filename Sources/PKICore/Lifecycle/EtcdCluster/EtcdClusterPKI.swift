@@ -35,17 +35,14 @@ public struct EtcdClusterPKI: Sendable {
         self.log = log
     }
 
-    static let caBaseName = "ca"
-    /// The per-member rows of the catalogue, and the one shared client of the API server.
-    static let memberLeafNames = ["etcd-server", "etcd-peer", "etcd-healthcheck-client"]
-    static let apiServerClientName = "apiserver-etcd-client"
+    static var caBaseName: String { EtcdClusterLayout.authorityBaseName }
 
     /// A catalogue row with the directory it lands in; the file name is the row's own base name without `etcd/`.
     struct PlannedLeaf {
-        let spec: LeafSpec
+        let spec: CertificateSpec
         let directory: PKIDirectory
         let member: EtcdMember
-        var fileBase: String { URL(fileURLWithPath: spec.baseName).lastPathComponent }
+        var fileBase: String { EtcdClusterLayout.fileBaseName(spec.name) }
     }
 
     /// What a run will do, judged from the files alone; a refusal is thrown here, before any write.
@@ -98,8 +95,8 @@ public struct EtcdClusterPKI: Sendable {
         var leaves: [PlannedLeaf] = []
         for member in members {
             let directory = PKIDirectory(root: root + "/" + member.name)
-            for name in Self.memberLeafNames {
-                leaves.append(PlannedLeaf(spec: try Self.spec(name), directory: directory, member: member))
+            for name in EtcdClusterLayout.memberCertificates {
+                leaves.append(PlannedLeaf(spec: name.spec, directory: directory, member: member))
             }
             let copy = directory.certificatePath(Self.caBaseName)
             if let data = try PKIDirectory.read(copy) {
@@ -113,7 +110,7 @@ public struct EtcdClusterPKI: Sendable {
             }
         }
         if let first = members.first {
-            leaves.append(PlannedLeaf(spec: try Self.spec(Self.apiServerClientName), directory: rootDirectory, member: first))
+            leaves.append(PlannedLeaf(spec: EtcdClusterLayout.apiServerClient.spec, directory: rootDirectory, member: first))
         }
         for leaf in leaves {
             if try isKept(leaf, authority: existingCA) {
@@ -138,9 +135,10 @@ public struct EtcdClusterPKI: Sendable {
             authority = existingCA
             log.info("[etcd-certs] Using the existing etcd CA \(rootDirectory.certificatePath(Self.caBaseName))")
         } else {
-            guard let key = unusedKeys.next(), let spec = CertificateCatalogue.authority(named: CertificateCatalogue.etcdCA) else {
+            guard let key = unusedKeys.next() else {
                 throw PKIError(.crypto, "internal error: no key for the etcd CA")
             }
+            let spec = EtcdClusterLayout.authority.spec
             let config = try Self.config(for: members[0], algorithm: algorithm)
             let certificate = try Certificate.selfSigned(spec.template(for: config, now: now, serial: SecureRandom.serialNumber()), key: key)
             try rootDirectory.write(certificate: certificate, key: key, baseName: Self.caBaseName)
@@ -201,19 +199,12 @@ public struct EtcdClusterPKI: Sendable {
                 throw PKIError(.conflict, "\(certificatePath) does not match \(leaf.directory.keyPath(leaf.fileBase)); remove both to have them rebuilt")
             }
             guard let authority, certificate.isIssued(by: authority.certificate) else {
-                throw PKIError(.conflict, "\(certificatePath) was not issued by the etcd CA in \(root)/ca.crt; remove it and its key to have them rebuilt")
+                throw PKIError(.conflict, "\(certificatePath) was not issued by the etcd CA in \(PKIDirectory(root: root).certificatePath(Self.caBaseName)); remove it and its key to have them rebuilt")
             }
             return true
         default:
             throw PKIError(.conflict, "\(certificatePath) and \(leaf.directory.keyPath(leaf.fileBase)) must exist together; remove the one left to have the pair rebuilt")
         }
-    }
-
-    static func spec(_ name: String) throws -> LeafSpec {
-        guard let spec = CertificateCatalogue.leaves.first(where: { $0.name == name }) else {
-            throw PKIError(.crypto, "internal error: \(name) is not in the certificate catalogue")
-        }
-        return spec
     }
 
     /// The catalogue's etcd rows read a kubeadm node config: this member is the node.

@@ -2,6 +2,7 @@ import PKICrypto
 import PKINetwork
 import PKIStore
 import PKICatalogue
+
 /// What the operator pastes after `etcd-certs`: kubeadm's `etcd.external` block and each member's etcd flags,
 /// for the layout EtcdClusterPKI writes once each member's directory is copied to `hostDirectory` on its host.
 public struct EtcdClusterSettings: Sendable {
@@ -14,7 +15,7 @@ public struct EtcdClusterSettings: Sendable {
     public let kubernetesPKIDirectory: String
 
     public init(members: [EtcdMember], clientPort: Int = 2379, peerPort: Int = 2380,
-                hostDirectory: String = "/etc/kubernetes/pki/etcd", kubernetesPKIDirectory: String = "/etc/kubernetes/pki") {
+                hostDirectory: String = EtcdClusterLayout.hostDirectory, kubernetesPKIDirectory: String = NodeLayout.certificatesDir) {
         self.members = members
         self.clientPort = clientPort
         self.peerPort = peerPort
@@ -29,11 +30,8 @@ public struct EtcdClusterSettings: Sendable {
     public var kubeadmExternalEtcd: String {
         var lines = ["etcd:", "  external:", "    endpoints:"]
         lines += members.map { "    - \(clientURL($0))" }
-        lines += [
-            "    caFile: \(kubernetesPKIDirectory)/etcd/ca.crt",
-            "    certFile: \(kubernetesPKIDirectory)/apiserver-etcd-client.crt",
-            "    keyFile: \(kubernetesPKIDirectory)/apiserver-etcd-client.key",
-        ]
+        let files = EtcdClusterLayout.controlPlaneFiles(in: kubernetesPKIDirectory)
+        lines += ["    caFile: \(files.ca)", "    certFile: \(files.certificate)", "    keyFile: \(files.key)"]
         return lines.joined(separator: "\n")
     }
 
@@ -41,6 +39,9 @@ public struct EtcdClusterSettings: Sendable {
     public func flags(for member: EtcdMember) -> [String] {
         let cluster = members.map { "\($0.name)=\(peerURL($0))" }.joined(separator: ",")
         let loopback = member.address.isIPv4 ? "https://127.0.0.1:\(clientPort)" : "https://[::1]:\(clientPort)"
+        let ca = "\(hostDirectory)/\(EtcdClusterLayout.authorityBaseName).crt"
+        let server = "\(hostDirectory)/\(EtcdClusterLayout.fileBaseName(.etcdServer))"
+        let peer = "\(hostDirectory)/\(EtcdClusterLayout.fileBaseName(.etcdPeer))"
         return [
             "--name=\(member.name)",
             "--listen-client-urls=\(clientURL(member)),\(loopback)",
@@ -50,13 +51,13 @@ public struct EtcdClusterSettings: Sendable {
             "--initial-cluster=\(cluster)",
             "--initial-cluster-state=new",
             "--client-cert-auth=true",
-            "--trusted-ca-file=\(hostDirectory)/ca.crt",
-            "--cert-file=\(hostDirectory)/server.crt",
-            "--key-file=\(hostDirectory)/server.key",
+            "--trusted-ca-file=\(ca)",
+            "--cert-file=\(server).crt",
+            "--key-file=\(server).key",
             "--peer-client-cert-auth=true",
-            "--peer-trusted-ca-file=\(hostDirectory)/ca.crt",
-            "--peer-cert-file=\(hostDirectory)/peer.crt",
-            "--peer-key-file=\(hostDirectory)/peer.key",
+            "--peer-trusted-ca-file=\(ca)",
+            "--peer-cert-file=\(peer).crt",
+            "--peer-key-file=\(peer).key",
         ]
     }
 }

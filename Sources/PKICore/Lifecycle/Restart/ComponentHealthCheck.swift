@@ -28,11 +28,11 @@ public struct ComponentHealthCheck: ComponentHealthProbe {
     }
 
     public let config: ClusterConfig
-    public let overrides: [String: Override]
+    public let overrides: [ComponentName: Override]
     /// Bound on connecting and on each read of one probe.
     public let timeout: TimeInterval
 
-    public init(config: ClusterConfig, overrides: [String: Override], timeout: TimeInterval = 5) {
+    public init(config: ClusterConfig, overrides: [ComponentName: Override], timeout: TimeInterval = 5) {
         self.config = config
         self.overrides = overrides
         self.timeout = timeout
@@ -61,7 +61,7 @@ public struct ComponentHealthCheck: ComponentHealthProbe {
     func probe(_ component: StaticPodComponent) throws -> Int {
         let text = url(for: component)
         guard let url = URLComponents(string: text), var host = url.host, let scheme = url.scheme else {
-            throw PKIError(.invalidInput, "health URL \(text) of \(component.name) is not a URL")
+            throw PKIError(.invalidInput, "health URL \(text) of \(component.name.rawValue) is not a URL")
         }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
@@ -85,31 +85,30 @@ public struct ComponentHealthCheck: ComponentHealthProbe {
 
     private func trust(_ component: StaticPodComponent) throws -> [Certificate]? {
         if let file = overrides[component.name]?.certificateAuthority {
-            guard let data = try PKIDirectory.read(file) else { throw PKIError(.io, "CA file \(file) for \(component.name) health is missing") }
+            guard let data = try PKIDirectory.read(file) else { throw PKIError(.fileNotFound, "CA file \(file) for \(component.name.rawValue) health is missing") }
             return try Certificate.parseAll(pem: data, source: file)
         }
-        guard let name = component.health.serverAuthority, let authority = CertificateCatalogue.authority(named: name) else { return nil }
-        let directory = PKIDirectory(root: config.certificatesDir)
-        guard let certificate = try directory.readCertificate(authority.baseName) else {
-            throw PKIError(.io, "\(directory.certificatePath(authority.baseName)) is missing; cannot verify \(component.name)")
+        guard let authority = component.health.serverAuthority else { return nil }
+        let location = authority.spec.location(in: config.pkiDirectory)
+        guard let found = try location.readCertificate() else {
+            throw PKIError(.fileNotFound, "\(location.path) is missing; cannot verify \(component.name.rawValue)")
         }
-        return [certificate]
+        return [found.certificate]
     }
 
     private func clientCredentials(_ component: StaticPodComponent) throws -> (certificate: Certificate, key: PrivateKey)? {
         if let override = overrides[component.name], let certFile = override.clientCertificate, let keyFile = override.clientKey {
             guard let cert = try PKIDirectory.read(certFile), let key = try PKIDirectory.read(keyFile) else {
-                throw PKIError(.io, "health client certificate \(certFile) or key \(keyFile) of \(component.name) is missing")
+                throw PKIError(.fileNotFound, "health client certificate \(certFile) or key \(keyFile) of \(component.name.rawValue) is missing")
             }
             return (try Certificate(pem: cert, source: certFile), try PrivateKey(pem: key, source: keyFile))
         }
-        guard let name = component.health.clientCertificate,
-              let leaf = CertificateCatalogue.leaves.first(where: { $0.name == name }) else { return nil }
-        let directory = PKIDirectory(root: config.certificatesDir)
-        guard let certificate = try directory.readCertificate(leaf.baseName), let key = try directory.readKey(leaf.baseName) else {
-            throw PKIError(.io, "\(directory.certificatePath(leaf.baseName)) or its key is missing; cannot authenticate to \(component.name)")
+        guard let name = component.health.clientCertificate else { return nil }
+        let location = name.spec.location(for: config)
+        guard let credentials = try location.readCredentials(), let key = credentials.key else {
+            throw PKIError(.fileNotFound, "\(location.path) or its key is missing; cannot authenticate to \(component.name.rawValue)")
         }
-        return (certificate, key)
+        return (credentials.certificate, key)
     }
 }
 

@@ -55,7 +55,7 @@ public struct ManifestRestart: StaticPodRestarter {
             throw PKIError(.conflict, "static pod manifest \(manifest) not found; is \(component.name) a static pod here? use --restart-strategy none or crictl")
         }
         try AtomicFile.createDirectory(holdingDir)
-        try inventory?.recordHeld(HeldManifest(component: component.name, manifestPath: manifest, heldPath: held, heldAt: Date()))
+        try inventory?.recordHeld(HeldManifest(component: component.name.rawValue, manifestPath: manifest, heldPath: held, heldAt: Date()))
         try Self.move(manifest, to: held)
         log.info("moved \(manifest) to \(held); waiting \(GoDuration.format(restartWait)) for the kubelet to stop \(component.name)")
         var cancelled = false
@@ -66,7 +66,7 @@ public struct ManifestRestart: StaticPodRestarter {
             cancelled = true
         }
         try Self.move(held, to: manifest)
-        try? inventory?.releaseHeld(component.name)
+        try? inventory?.releaseHeld(component.name.rawValue)
         log.info("moved \(held) back to \(manifest)")
         if cancelled { throw CancellationError() }
     }

@@ -21,7 +21,7 @@ public struct StaticPodRollout: Sendable {
     }
 
     public struct Step: Sendable, Equatable {
-        public let component: String
+        public let component: ComponentName
         public let result: Result
     }
 

@@ -71,7 +71,9 @@ public struct CertificateDownload: Sendable {
         let files = SharedFiles.list(certificatesDir: certificatesDir, external: external)
         let plaintexts = try bundle.open(files, key: key, source: source)
         var report = Report(usesExternalEtcd: external != nil)
-        report.caPins = try plaintexts["ca.crt"].map { try Certificate.parseAll(pem: $0, source: "ca.crt").map { try $0.pin() } } ?? []
+        if let clusterCA = SharedFiles.clusterCA(in: files), let pem = plaintexts[clusterCA.name] {
+            report.caPins = try Certificate.parseAll(pem: pem, source: "\(source) entry \(clusterCA.dataKey)").map { try $0.pin() }
+        }
 
         let writes = files.compactMap { file in plaintexts[file.name].map { (file, $0) } }
         try refuseConflicts(writes)

@@ -62,8 +62,9 @@ public struct CertificateUpload: Sendable {
     }
 
     private func prepare() throws -> (KubeadmCertsBundle, Report) {
-        guard let clusterCA = files.first, FileManager.default.fileExists(atPath: clusterCA.path) else {
-            throw PKIError(.invalidInput, "no cluster CA at \(files.first?.path ?? "ca.crt"); pass --cert-dir DIR of a control-plane node (or run init-ca first)")
+        guard let clusterCA = SharedFiles.clusterCA(in: files), FileManager.default.fileExists(atPath: clusterCA.path) else {
+            let path = SharedFiles.clusterCA(in: files)?.path ?? "the cert dir"
+            throw PKIError(.fileNotFound, "no cluster CA at \(path); pass --cert-dir DIR of a control-plane node (or run init-ca first)")
         }
         let bundle = try KubeadmCertsBundle.seal(files, key: key)
         let missing = files.filter { bundle.entries[$0.dataKey]?.isEmpty ?? true }.map(\.name)

@@ -71,6 +71,7 @@ public struct KubeadmCertsBundle: Sendable, Equatable {
                 case .certificate: certificates[file.name] = try Certificate(pem: data, source: label)
                 case .privateKey: privateKeys[file.name] = try PrivateKey(pem: data, source: label)
                 case .publicKey: publicKeys[file.name] = try PublicKey(pem: data, source: label)
+                case .kubeconfig: continue
                 }
             } catch let error as PKIError {
                 throw PKIError(.conflict, "\(error.message.components(separatedBy: ";").first ?? label); the uploaded file is not usable, check it on the uploading node")
@@ -96,7 +97,7 @@ public struct KubeadmCertsBundle: Sendable, Equatable {
                 throw PKIError(.conflict, "\(source): \(file.dataKey) is not \(expected); refusing to install it as \(file.name)")
             }
         }
-        guard let clusterCA = files.first(where: { $0.authorityCheck == .selfSignedCA }), certificates[clusterCA.name] != nil else {
+        guard let clusterCA = SharedFiles.clusterCA(in: files), certificates[clusterCA.name] != nil else {
             throw PKIError(.conflict, "\(source) holds no cluster CA certificate (ca.crt is empty); run upload-certs on a node that has the cluster CA")
         }
     }

@@ -6,7 +6,11 @@ import PKIStore
 extension KubernetesClient {
     /// The client of a kubeconfig with embedded credentials; `source` names the file in errors.
     public init(kubeconfig: Kubeconfig, source: String) throws {
-        try self.init(server: kubeconfig.server, certificateAuthority: kubeconfig.certificateAuthority,
-                      clientCertificate: kubeconfig.clientCertificate, clientKey: kubeconfig.clientKey, source: source)
+        guard let certificateAuthority = kubeconfig.certificateAuthority,
+              case .embedded(let certificate, let key) = kubeconfig.credentials else {
+            throw PKIError(.invalidInput, "kubeconfig \(source) must embed certificate-authority-data, client-certificate-data and client-key-data; pass an admin kubeconfig such as /etc/kubernetes/admin.conf")
+        }
+        try self.init(server: kubeconfig.server, certificateAuthority: certificateAuthority,
+                      clientCertificate: certificate, clientKey: key, source: source)
     }
 }
