@@ -7,7 +7,7 @@ import PKICatalogue
 import PKILifecycle
 import PKICommandLine
 
-struct DownloadCertsCommand: ParsableCommand {
+struct DownloadCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download-certs",
         abstract: "Install the CA material of Secret kube-system/kubeadm-certs on this node, as `kubeadm join --control-plane --certificate-key`.",
@@ -36,12 +36,12 @@ struct DownloadCertsCommand: ParsableCommand {
         if (input == nil) == (kubeconfig == nil) { throw ValidationError("pass exactly one of --input FILE and --kubeconfig FILE") }
     }
 
-    func run() throws {
+    func run() async throws {
         let key = try CertificateKey(hex: certificateKey)
         let download = CertificateDownload(config: try paths.resolve(), key: key, force: force, log: .console)
         let report: CertificateDownload.Report
         if let kubeconfig {
-            report = try download.run(client: try KubernetesClient.from(kubeconfigFile: kubeconfig))
+            report = try await download.run(client: try KubernetesClient.from(kubeconfigFile: kubeconfig))
         } else if let input {
             guard let manifest = try PKIDirectory.read(input) else {
                 throw PKIError(.invalidInput, "manifest \(input) does not exist; pass the file upload-certs --output wrote")

@@ -7,7 +7,7 @@ import PKILifecycle
 import PKICommandLine
 
 @main
-struct PKICtl: ParsableCommand {
+struct PKICtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkictl",
         abstract: "Certificate lifecycle for kubeadm-style Kubernetes clusters.",

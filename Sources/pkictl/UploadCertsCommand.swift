@@ -7,7 +7,7 @@ import PKICatalogue
 import PKILifecycle
 import PKICommandLine
 
-struct UploadCertsCommand: ParsableCommand {
+struct UploadCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upload-certs",
         abstract: "Encrypt the shared CA material into Secret kube-system/kubeadm-certs, as `kubeadm init phase upload-certs --upload-certs`.",
@@ -34,14 +34,14 @@ struct UploadCertsCommand: ParsableCommand {
         if output != nil && kubeconfig != nil { throw ValidationError("--output and --kubeconfig exclude each other") }
     }
 
-    func run() throws {
+    func run() async throws {
         let key = try certificateKey.map { try CertificateKey(hex: $0) } ?? CertificateKey.generate()
         let config = try paths.resolve()
         let upload = CertificateUpload(config: config, key: key, log: .console)
         let client = try kubeconfig.map { try KubernetesClient.from(kubeconfigFile: $0) }
         let report: CertificateUpload.Report
         if let client {
-            report = try upload.apply(client)
+            report = try await upload.apply(client)
         } else {
             let (manifest, made) = try upload.manifest()
             if let output {

@@ -35,12 +35,14 @@ final class UploadBundleTests: XCTestCase {
         let now = Date()
         let (manifest, report) = try CertificateUpload(config: config, key: key, now: now).manifest()
         let objects = try KubeadmCertsObjects.objects(inManifest: manifest, source: "m")
-        XCTAssertEqual(objects.compactMap { $0["kind"] as? String }, ["Secret", "Secret", "Role", "RoleBinding"])
-        XCTAssertEqual(KubeadmCertsObjects.name(objects[0]), report.token.secretName)
-        let expiration = try XCTUnwrap(KubeadmCertsObjects.tokenExpiration(objects[0], source: "m"))
+        XCTAssertEqual(objects.compactMap { KubeadmCertsObjects.header($0).kind }, ["Secret", "Secret", "Role", "RoleBinding"])
+        XCTAssertEqual(KubeadmCertsObjects.header(objects[0]).metadata?.name, report.token.secretName)
+        let token = try XCTUnwrap(KubeadmCertsObjects.secret(named: report.token.secretName, in: objects, source: "m"))
+        let expiration = try XCTUnwrap(KubeadmCertsObjects.tokenExpiration(token, source: "m"))
         XCTAssertEqual(expiration.timeIntervalSince(now), 7200, accuracy: 1)
 
-        let (bundle, tokenName) = try KubeadmCertsObjects.bundle(from: objects[1], source: "m")
+        let certs = try XCTUnwrap(KubeadmCertsObjects.secret(named: "kubeadm-certs", in: objects, source: "m"))
+        let (bundle, tokenName) = try KubeadmCertsObjects.bundle(from: certs, source: "m")
         XCTAssertEqual(tokenName, report.token.secretName)
         let files = SharedFiles.list(certificatesDir: config.certificatesDir, external: nil)
         let plaintexts = try bundle.open(files, key: key, source: "m")
@@ -137,7 +139,7 @@ final class UploadBundleTests: XCTestCase {
     func testHTTPResponsesFramedByLengthChunksOrClose() throws {
         func parse(_ text: String) throws -> HTTPResponse {
             var pieces = Array(text.utf8).chunked(7).map { Data($0) }
-            return try HTTPExchange.readResponse(source: "s") { pieces.isEmpty ? Data() : pieces.removeFirst() }
+            return try HTTPExchange.readResponse(peer: "s", limit: 1 << 16) { pieces.isEmpty ? Data() : pieces.removeFirst() }
         }
         let sized = try parse("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello-extra")
         XCTAssertEqual(sized.status, 201)
@@ -148,6 +150,14 @@ final class UploadBundleTests: XCTestCase {
         XCTAssertEqual(closed.status, 404)
         XCTAssertEqual(closed.body, Data("{}".utf8))
         XCTAssertThrowsError(try parse("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort"))
+        var endless = 0
+        XCTAssertThrowsError(try HTTPExchange.readResponse(peer: "etcd", limit: 1000) {
+            endless += 1
+            return endless == 1 ? Data("HTTP/1.1 200 OK\r\n\r\n".utf8) : Data(repeating: 0x41, count: 100)
+        }) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .responseTooLarge)
+            XCTAssertTrue("\(error)".hasPrefix("etcd sent more than 1000 bytes"), "\(error)")
+        }
     }
 }
 

@@ -46,6 +46,9 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
             case untrustedServer = "untrusted-server"
             case rejectedByServer = "rejected-by-server"
             case httpStatus = "http-status"
+            case alreadyExists = "already-exists"
+            case resourceConflict = "resource-conflict"
+            case notFound = "not-found"
             case malformedResponse = "malformed-response"
             case responseTooLarge = "response-too-large"
             case wrongCertificateKey = "wrong-certificate-key"
@@ -125,6 +128,12 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let rejectedByServer = Code(.rejectedByServer)
         /// An HTTP status the call cannot accept.
         public static let httpStatus = Code(.httpStatus)
+        /// The API server already has an object of that name (409 AlreadyExists).
+        public static let alreadyExists = Code(.alreadyExists)
+        /// Someone else wrote the object since it was read (409 Conflict on a stale resourceVersion).
+        public static let resourceConflict = Code(.resourceConflict)
+        /// The API server has no such object (404).
+        public static let notFound = Code(.notFound)
         public static let malformedResponse = Code(.malformedResponse)
         public static let responseTooLarge = Code(.responseTooLarge)
 

@@ -83,12 +83,26 @@ public enum AtomicFile {
         return tag.count == 12 && tag.allSatisfy(\.isHexDigit)
     }
 
-    /// Removes temp files no rename ever published (a writer died before its rename). Run it under the PKI lock.
+    /// Removes temp files no rename ever published (a writer died before its rename) and writability probes a
+    /// killed writer left. Run it under the PKI lock.
     public static func removeUnpublishedTemporaryFiles(in directory: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names where isTemporaryName(name) {
-            unlink(directory + "/" + name)
+        for name in names {
+            if isTemporaryName(name) {
+                unlink(directory + "/" + name)
+            } else if isProbeName(name) {
+                rmdir(directory + "/" + name)
+            }
         }
+    }
+
+    static let probePrefix = ".pkictl-probe-"
+
+    /// True for a directory `checkWritableDirectory` makes and removes at once (`.pkictl-probe-` and 12 hex digits).
+    static func isProbeName(_ name: String) -> Bool {
+        guard name.hasPrefix(probePrefix) else { return false }
+        let tag = name.dropFirst(probePrefix.count)
+        return tag.count == 12 && tag.allSatisfy(\.isHexDigit)
     }
 
     /// Creates `path` and its parents with mode 0755 when missing.
@@ -115,7 +129,7 @@ public enum AtomicFile {
         }
         // A probe directory, removed at once, catches read-only mounts and pseudo filesystems that
         // access(2) reports as writable for root.
-        let probe = candidate + "/.pkictl-probe-" + (try SecureRandom.bytes(6).lowercaseHex)
+        let probe = candidate + "/" + probePrefix + (try SecureRandom.bytes(6).lowercaseHex)
         guard mkdir(probe, 0o700) == 0 else {
             throw PKIError(.io, "directory \(candidate) is not writable (\(String(cString: strerror(errno)))); run as root or choose another directory (writing \(path))")
         }

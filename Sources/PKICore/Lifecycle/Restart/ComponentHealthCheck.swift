@@ -40,8 +40,10 @@ public struct ComponentHealthCheck: ComponentHealthProbe {
 
     public func problem(with component: StaticPodComponent) async -> String? {
         do {
-            let status = try probe(component)
-            return status == 200 ? nil : "HTTP \(status)"
+            let response = try await client(for: component).send("GET")
+            return response.status == 200 ? nil : "HTTP \(response.status)"
+        } catch let error as PKIError {
+            return error.message
         } catch {
             return "\(error)"
         }
@@ -57,30 +59,14 @@ public struct ComponentHealthCheck: ComponentHealthProbe {
         return "https://127.0.0.1:\(port)\(component.health.path)"
     }
 
-    /// One GET; returns the HTTP status.
-    func probe(_ component: StaticPodComponent) throws -> Int {
-        let text = url(for: component)
-        guard let url = URLComponents(string: text), var host = url.host, let scheme = url.scheme else {
-            throw PKIError(.invalidInput, "health URL \(text) of \(component.name.rawValue) is not a URL")
-        }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        let port = url.port ?? (scheme == "https" ? 443 : 80)
-        let path = (url.path.isEmpty ? "/" : url.path) + (url.query.map { "?" + $0 } ?? "")
-        let hostHeader = (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
-        let request = HTTPExchange.request(method: "GET", path: path, host: hostHeader, body: nil)
-        let socket = try TCPSocket.connect(host: host, port: port, timeout: timeout)
-        if scheme == "http" {
-            defer { close(socket) }
-            try PlainSocket.write(socket, request, peer: text)
-            return try HTTPExchange.readResponse(source: text) { try PlainSocket.read(socket, peer: text) }.status
-        }
-        let credentials = try clientCredentials(component)
-        let connection = try TLSConnection(socket: socket, peer: text, serverName: component.health.serverName ?? host, trust: try trust(component),
-                                           clientCertificate: credentials?.certificate, clientKey: credentials?.key)
-        try connection.write(request)
-        let response = try HTTPExchange.readResponse(source: text) { try connection.read() }
-        connection.shutdown()
-        return response.status
+    /// The client of one probe, with the certificates read from disk now (a restart after renewal is checked
+    /// with the new ones).
+    func client(for component: StaticPodComponent) throws -> HTTPSClient {
+        let trust: HTTPSClient.Trust = try trust(component).map { .authorities($0) } ?? .unverified
+        let identity = try clientCredentials(component).map { HTTPSClient.Identity(certificate: $0.certificate, key: $0.key) }
+        return try HTTPSClient(url: url(for: component), peer: "\(component.name)'s health endpoint", trust: trust,
+                               serverName: component.health.serverName, identity: identity,
+                               limits: .init(connectTimeout: timeout, ioTimeout: timeout, maximumResponseSize: 1 << 16))
     }
 
     private func trust(_ component: StaticPodComponent) throws -> [Certificate]? {
@@ -109,27 +95,5 @@ public struct ComponentHealthCheck: ComponentHealthProbe {
             throw PKIError(.fileNotFound, "\(location.path) or its key is missing; cannot authenticate to \(component.name.rawValue)")
         }
         return (credentials.certificate, key)
-    }
-}
-
-/// Reads and writes of a plain TCP socket, for health endpoints served over http.
-enum PlainSocket {
-    static func write(_ socket: Int32, _ data: Data, peer: String) throws {
-        var offset = 0
-        while offset < data.count {
-            let written = data.dropFirst(offset).withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw AtomicFile.ioError("send to", peer) }
-            offset += written
-        }
-    }
-
-    static func read(_ socket: Int32, peer: String) throws -> Data {
-        var buffer = Data(count: 16384)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.recv(socket, $0.baseAddress, $0.count, 0) }
-            if count >= 0 { return buffer.prefix(count) }
-            if errno != EINTR { throw AtomicFile.ioError("read from", peer) }
-        }
     }
 }

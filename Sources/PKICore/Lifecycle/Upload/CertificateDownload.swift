@@ -40,30 +40,32 @@ public struct CertificateDownload: Sendable {
     /// From a manifest that upload-certs (or `kubectl get secret -o yaml`) wrote.
     public func run(manifest: Data, source: String) throws -> Report {
         let objects = try KubeadmCertsObjects.objects(inManifest: manifest, source: source)
-        guard let secret = objects.first(where: { KubeadmCertsObjects.isSecret($0, named: KubeadmCertsObjects.secretName) }) else {
-            let found = objects.compactMap { object in
-                KubeadmCertsObjects.name(object).map { "\(object["kind"] as? String ?? "?") \($0)" }
+        guard let secret = try KubeadmCertsObjects.secret(named: KubeadmObjects.certsSecret, in: objects, source: source) else {
+            let found = objects.map(KubeadmCertsObjects.header).compactMap { header in
+                header.metadata.map { "\(header.kind ?? "?") \($0.name)" }
             }
             let listing = found.isEmpty ? "no Kubernetes objects" : found.joined(separator: ", ")
-            throw PKIError(.invalidInput, "\(source) holds no Secret \(KubeadmCertsObjects.namespace)/\(KubeadmCertsObjects.secretName) (found \(listing)); pass the manifest upload-certs wrote")
+            throw PKIError(.invalidInput, "\(source) holds no Secret \(KubeadmObjects.namespace)/\(KubeadmObjects.certsSecret) (found \(listing)); pass the manifest upload-certs wrote")
         }
         let (bundle, tokenName) = try KubeadmCertsObjects.bundle(from: secret, source: source)
-        let token = tokenName.flatMap { name in objects.first { KubeadmCertsObjects.isSecret($0, named: name) } }
+        let token = try tokenName.flatMap { try KubeadmCertsObjects.secret(named: $0, in: objects, source: source) }
         return try install(bundle, tokenName: tokenName, token: token, source: source)
     }
 
     /// From the cluster: GET kubeadm-certs, then the token Secret it belongs to.
-    public func run(client: KubernetesClient) throws -> Report {
-        let source = "Secret \(KubeadmCertsObjects.namespace)/\(KubeadmCertsObjects.secretName) at \(client.server)"
-        guard let secret = try client.get("\(KubeadmCertsObjects.secretsPath)/\(KubeadmCertsObjects.secretName)") else {
-            throw PKIError(.invalidInput, "\(source) does not exist (never uploaded, or removed after its two hours); run upload-certs on a control-plane node")
+    public func run(client: KubernetesClient) async throws -> Report {
+        let namespace = KubeadmObjects.namespace
+        let source = "Secret \(namespace)/\(KubeadmObjects.certsSecret) at \(client.server)"
+        guard let secret = try await client.get(Secret.self, namespace: namespace, name: KubeadmObjects.certsSecret) else {
+            throw PKIError(.notFound, "\(source) does not exist (never uploaded, or removed after its two hours); run upload-certs on a control-plane node")
         }
         let (bundle, tokenName) = try KubeadmCertsObjects.bundle(from: secret, source: source)
-        let token = try tokenName.flatMap { try client.get("\(KubeadmCertsObjects.secretsPath)/\($0)") }
+        var token: Secret?
+        if let tokenName { token = try await client.get(Secret.self, namespace: namespace, name: tokenName) }
         return try install(bundle, tokenName: tokenName, token: token, source: source)
     }
 
-    func install(_ bundle: KubeadmCertsBundle, tokenName: String?, token: [String: Any]?, source: String) throws -> Report {
+    func install(_ bundle: KubeadmCertsBundle, tokenName: String?, token: Secret?, source: String) throws -> Report {
         try checkLifetime(tokenName: tokenName, token: token, source: source)
         let external = bundle.usesExternalEtcd
             ? SharedFiles.externalDestinations(certificatesDir: certificatesDir, configured: configuredExternalEtcd)
@@ -126,7 +128,7 @@ public struct CertificateDownload: Sendable {
     }
 
     /// Refuses an upload whose token Secret has expired; one without a token is accepted with a warning.
-    private func checkLifetime(tokenName: String?, token: [String: Any]?, source: String) throws {
+    private func checkLifetime(tokenName: String?, token: Secret?, source: String) throws {
         guard let tokenName, let token else {
             let which = tokenName.map { "its bootstrap token Secret \($0) is not present" } ?? "it names no bootstrap token Secret"
             log.warning("[download-certs] WARNING: \(source): \(which), so the upload's age cannot be checked")
@@ -134,7 +136,7 @@ public struct CertificateDownload: Sendable {
         }
         guard let expiration = try KubeadmCertsObjects.tokenExpiration(token, source: source) else { return }
         guard expiration > now else {
-            throw PKIError(.verification, "\(source) expired at \(KubeadmCertsObjects.rfc3339(expiration)) (bootstrap token Secret \(tokenName)); run upload-certs again on a control-plane node")
+            throw PKIError(.expiredUpload, "\(source) expired at \(KubeadmCertsObjects.rfc3339(expiration)) (bootstrap token Secret \(tokenName)); run upload-certs again on a control-plane node")
         }
     }
 
@@ -142,7 +144,7 @@ public struct CertificateDownload: Sendable {
         guard !force else { return }
         let conflicts = try writes.filter { file, data in try PKIDirectory.read(file.path).map { $0 != data } ?? false }.map(\.0.path)
         guard conflicts.isEmpty else {
-            throw PKIError(.conflict, "refusing to overwrite \(conflicts.joined(separator: ", ")): they differ from the uploaded files; pass --force to replace them")
+            throw PKIError(.fileConflict, "refusing to overwrite \(conflicts.joined(separator: ", ")): they differ from the uploaded files; pass --force to replace them")
         }
     }
 }

@@ -30,34 +30,27 @@ public struct CertificateUpload: Sendable {
     /// The four objects for `kubectl apply -f`, in kubeadm's creation order.
     public func manifest() throws -> (manifest: Data, report: Report) {
         let (bundle, report) = try prepare()
-        let objects = [
-            KubeadmCertsObjects.tokenSecret(report.token, expiration: report.expiration),
-            KubeadmCertsObjects.certsSecret(bundle, link: .annotation(secretName: report.token.secretName)),
-            KubeadmCertsObjects.role,
-            KubeadmCertsObjects.roleBinding,
-        ]
-        return (try KubeadmCertsObjects.manifest(objects), report)
+        let manifest = try KubeadmCertsObjects.manifest(
+            token: KubeadmCertsObjects.tokenSecret(report.token, expiration: report.expiration),
+            certs: KubeadmCertsObjects.certsSecret(bundle, link: .annotation(secretName: report.token.secretName)))
+        return (manifest, report)
     }
 
     /// Creates or updates the objects through the API in kubeadm's order: token Secret, then kubeadm-certs
     /// owned by it (so the garbage collector removes it with the token), then the Role and RoleBinding.
-    public func apply(_ client: KubernetesClient) throws -> Report {
+    public func apply(_ client: KubernetesClient) async throws -> Report {
         let (bundle, report) = try prepare()
         let token = report.token
-        try client.createOrUpdate(collection: KubeadmCertsObjects.secretsPath, name: token.secretName,
-                                  object: KubeadmCertsObjects.tokenSecret(token, expiration: report.expiration))
+        try await client.createOrUpdate(KubeadmCertsObjects.tokenSecret(token, expiration: report.expiration))
         // The UID exists only once the API server has stored the token Secret; read it back as kubeadm does.
-        guard let stored = try client.get("\(KubeadmCertsObjects.secretsPath)/\(token.secretName)"),
-              let uid = KubeadmCertsObjects.uid(stored) else {
-            throw PKIError(.io, "the API server \(client.server) did not return Secret \(KubeadmCertsObjects.namespace)/\(token.secretName) with a UID after creating it")
+        let namespace = KubeadmObjects.namespace
+        guard let stored = try await client.get(Secret.self, namespace: namespace, name: token.secretName), let uid = stored.metadata.uid else {
+            throw PKIError(.malformedResponse, "the API server \(client.server) did not return Secret \(namespace)/\(token.secretName) with a UID after creating it")
         }
-        log.info("[upload-certs] Storing the certificates in Secret \"\(KubeadmCertsObjects.secretName)\" in the \"\(KubeadmCertsObjects.namespace)\" Namespace")
-        try client.createOrUpdate(collection: KubeadmCertsObjects.secretsPath, name: KubeadmCertsObjects.secretName,
-                                  object: KubeadmCertsObjects.certsSecret(bundle, link: .owner(secretName: token.secretName, uid: uid)))
-        try client.createOrUpdate(collection: KubeadmCertsObjects.rolesPath, name: KubeadmCertsObjects.rbacName,
-                                  object: KubeadmCertsObjects.role)
-        try client.createOrUpdate(collection: KubeadmCertsObjects.roleBindingsPath, name: KubeadmCertsObjects.rbacName,
-                                  object: KubeadmCertsObjects.roleBinding)
+        log.info("[upload-certs] Storing the certificates in Secret \"\(KubeadmObjects.certsSecret)\" in the \"\(namespace)\" Namespace")
+        try await client.createOrUpdate(KubeadmCertsObjects.certsSecret(bundle, link: .owner(secretName: token.secretName, uid: uid)))
+        try await client.createOrUpdate(KubeadmCertsObjects.role)
+        try await client.createOrUpdate(KubeadmCertsObjects.roleBinding)
         return report
     }
 
@@ -71,7 +64,7 @@ public struct CertificateUpload: Sendable {
         for name in missing {
             log.warning("[upload-certs] WARNING: \(files.first { $0.name == name }.map { $0.path.isEmpty ? name : $0.path } ?? name) does not exist; uploading it as empty")
         }
-        let report = Report(token: try BootstrapToken.generate(), expiration: now + KubeadmCertsObjects.tokenLifetime, missing: missing)
+        let report = Report(token: try BootstrapToken.generate(), expiration: now + KubeadmObjects.uploadLifetime, missing: missing)
         return (bundle, report)
     }
 }

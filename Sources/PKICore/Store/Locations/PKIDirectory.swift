@@ -119,6 +119,10 @@ public struct PKIDirectory: Sendable {
                     unlink("\(directory)/\(name)")
                     continue
                 }
+                if AtomicFile.isProbeName(name) {
+                    rmdir("\(directory)/\(name)")
+                    continue
+                }
                 for suffix in [Self.pendingSuffix, Self.asideSuffix] where name.hasSuffix("." + suffix) {
                     let target = String(name.dropFirst().dropLast(suffix.count + 1))
                     if target.hasSuffix(".crt") || target.hasSuffix(".pub") {
