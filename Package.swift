@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -57,7 +59,12 @@ let package = Package(
         ),
         .target(
             name: "PKILifecycle",
-            dependencies: ["PKICrypto", "PKINetwork", "PKIStore", "PKICatalogue", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "PKICrypto", "PKINetwork", "PKIStore", "PKICatalogue",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             path: "Sources/PKICore/Lifecycle"
         ),
         .target(
@@ -89,7 +96,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pkid",
-            dependencies: ["PKIDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["PKIDaemon"],
             path: "Sources/pkid/Main"
         ),
         // bench/gencert-bench.sh: PKICore's in-process issuance rate against `openssl speed ecdsap256`.
@@ -101,6 +108,13 @@ let package = Package(
         .testTarget(
             name: "PKICoreTests",
             dependencies: ["PKICrypto", "PKINetwork", "PKIStore", "PKICatalogue", "PKILifecycle", "PKICommandLine"]
+        ),
+        .testTarget(
+            name: "PKIDaemonTests",
+            dependencies: [
+                "PKIDaemon", "PKICrypto", "PKIStore", "PKICatalogue", "PKILifecycle", "PKICommandLine",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",

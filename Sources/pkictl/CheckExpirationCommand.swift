@@ -20,11 +20,7 @@ struct CheckExpirationCommand: ParsableCommand {
 
     func run() throws {
         let config = try paths.resolve()
-        let recorder = try paths.inventory()
-        let now = Date()
-        var scan = paths.scan(config).run()
-        paths.record { if let recorder { scan = try recorder.refresh(paths.scan(config), at: now) } }
-        let report = ExpiryReport(scan: scan, now: now)
+        let report = ExpiryCheck(scan: paths.scan(config), recorder: try paths.recorder(for: config), log: .console).run()
         print(report.rendered(format.output), terminator: "")
         guard report.unreadable.isEmpty else {
             for error in report.unreadable { Console.error("Error: \(error)") }

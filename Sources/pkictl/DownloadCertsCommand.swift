@@ -46,7 +46,7 @@ struct DownloadCertsCommand: AsyncParsableCommand {
             guard let manifest = try PKIDirectory.read(input) else {
                 throw PKIError(.invalidInput, "manifest \(input) does not exist; pass the file upload-certs --output wrote")
             }
-            report = try download.run(manifest: manifest, source: input)
+            report = try await download.run(manifest: manifest, source: input)
         } else {
             return
         }

@@ -8,7 +8,7 @@ import PKILifecycle
 import PKICommandLine
 
 /// The whole PKI of an external etcd cluster in one step, and the settings to use it.
-struct EtcdCertsCommand: ParsableCommand {
+struct EtcdCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "etcd-certs",
         abstract: "Create the certificates of an external etcd cluster (CA, per-member server/peer/healthcheck, apiserver client).",
@@ -38,10 +38,10 @@ struct EtcdCertsCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let parsed = try EtcdMember.parseList(members)
         let algorithm = try keys.encryptionAlgorithm.map { try KeyAlgorithm(name: $0) } ?? .default
-        try EtcdClusterPKI(root: out, algorithm: algorithm, log: .console).run(members: parsed)
+        try await EtcdClusterPKI(root: out, algorithm: algorithm, log: .console).run(members: parsed)
 
         let settings = EtcdClusterSettings(members: parsed, clientPort: clientPort, peerPort: peerPort, hostDirectory: hostDir)
         print("\nCopy \(out)/<member>/ to \(hostDir)/ on each member, and \(out)/ca.crt, \(out)/apiserver-etcd-client.{crt,key} to each control-plane node.")

@@ -7,7 +7,7 @@ import PKICatalogue
 import PKILifecycle
 import PKICommandLine
 
-struct InitCACommand: ParsableCommand {
+struct InitCACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init-ca",
         abstract: "Create the cluster CAs (ca, front-proxy-ca, etcd/ca) and the service-account key pair.",
@@ -17,10 +17,8 @@ struct InitCACommand: ParsableCommand {
     @OptionGroup var paths: PathOptions
     @OptionGroup var keys: KeyOptions
 
-    func run() throws {
+    func run() async throws {
         let config = try paths.resolve(ConfigOverrides(encryptionAlgorithm: keys.encryptionAlgorithm))
-        let recorder = try paths.inventory()
-        let report = try PKIInitialization(config: config, log: .console).run(.authorities)
-        paths.record { try recorder?.recordCreated(report.created, scan: paths.scan(config), at: Date()) }
+        try await PKIInitialization(config: config, log: .console, recorder: try paths.recorder(for: config)).run(.authorities)
     }
 }

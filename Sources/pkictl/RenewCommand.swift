@@ -7,7 +7,7 @@ import PKICatalogue
 import PKILifecycle
 import PKICommandLine
 
-struct RenewCommand: ParsableCommand {
+struct RenewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renew",
         abstract: "Renew leaf certificates and kubeconfig client certificates, as `kubeadm certs renew`.",
@@ -41,19 +41,18 @@ struct RenewCommand: ParsableCommand {
         if noBackup && backupDir != nil { throw ValidationError("--no-backup and --backup-dir exclude each other") }
     }
 
-    func run() throws {
+    func run() async throws {
         let config = try paths.resolve(ConfigOverrides(encryptionAlgorithm: keys.encryptionAlgorithm))
-        let recorder = dryRun ? nil : try paths.inventory()
-        let now = Date()
-        let backup = noBackup ? nil : backupDir ?? CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: now)
+        let requested = try CertificateRenewal.parseNames(names, for: config)
+        let recorder = dryRun ? nil : try paths.recorder(for: config)
+        let backup = noBackup ? nil : backupDir ?? CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: Date())
         let renewal = CertificateRenewal(
             config: config,
             options: .init(dryRun: dryRun, backupDirectory: backup, lockTimeout: lockTimeout),
-            now: now,
-            log: .console
+            log: .console,
+            recorder: recorder
         )
-        let report = try renewal.run(names: try CertificateRenewal.parseNames(names, for: config))
-        paths.record { try recorder?.recordRenewal(report, scan: paths.scan(config), at: Date()) }
+        let report = try await renewal.run(names: requested)
         if let directory = report.backupDirectory {
             Console.error("previous certificates and keys kept in \(directory)")
         }

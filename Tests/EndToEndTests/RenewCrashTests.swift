@@ -113,7 +113,7 @@ final class RenewCrashTests: EndToEndTestCase {
         }
     }
 
-    func testConcurrentRenewsAreSerialisedByTheLock() throws {
+    func testConcurrentRenewsAreSerialisedByTheLock() async throws {
         let logs = try makeTemporaryDirectory("logs")
         let root = try makeTemporaryDirectory("concurrent")
         try initPKI(root: root, algorithm: "ECDSA-P256")
@@ -128,7 +128,7 @@ final class RenewCrashTests: EndToEndTestCase {
         XCTAssertEqual(inconsistencies(root, allowAbsentCertificate: false), [])
 
         // A writer that cannot get the lock in time says so and changes nothing.
-        var holder: PKILock? = try PKILock.acquire(certificatesDir: root + "/pki", timeout: 0)
+        var holder: PKILock? = try await PKILock.acquire(certificatesDir: root + "/pki", timeout: 0, clock: SystemWallClock())
         XCTAssertNotNil(holder)
         let before = try snapshot(root)
         let blocked = try pkictl(arguments + ["--lock-timeout", "0.5"])

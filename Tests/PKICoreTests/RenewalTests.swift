@@ -8,15 +8,15 @@ import XCTest
 @testable import PKICommandLine
 
 final class RenewalTests: XCTestCase {
-    private func initialized(_ overrides: ConfigOverrides = ConfigOverrides()) throws -> (TemporaryDirectory, ClusterConfig) {
+    private func initialized(_ overrides: ConfigOverrides = ConfigOverrides()) async throws -> (TemporaryDirectory, ClusterConfig) {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path, overrides: overrides)
-        try PKIInitialization(config: config).run(.all)
+        try await PKIInitialization(config: config).run(.all)
         return (dir, config)
     }
 
-    func testTemplateCarriesCNOrgSANsAndUsagesOnly() throws {
-        let (dir, config) = try initialized(ConfigOverrides(apiServerCertSANs: ["extra.example.com"]))
+    func testTemplateCarriesCNOrgSANsAndUsagesOnly() async throws {
+        let (dir, config) = try await initialized(ConfigOverrides(apiServerCertSANs: ["extra.example.com"]))
         let pki = PKIDirectory(root: config.certificatesDir)
         let current = try XCTUnwrap(pki.readCertificate("apiserver"))
         let now = Date().addingTimeInterval(86400)
@@ -32,13 +32,13 @@ final class RenewalTests: XCTestCase {
         _ = dir
     }
 
-    func testRenewAllReplacesKeysKeepsSubjectsAndChains() throws {
-        let (dir, config) = try initialized()
+    func testRenewAllReplacesKeysKeepsSubjectsAndChains() async throws {
+        let (dir, config) = try await initialized()
         let pki = PKIDirectory(root: config.certificatesDir)
         let before = try XCTUnwrap(pki.readCertificate("etcd/server"))
         let beforeKey = try XCTUnwrap(pki.readKey("etcd/server"))
         let adminBefore = try XCTUnwrap(PKIDirectory.read(dir.path + "/admin.conf"))
-        let report = try CertificateRenewal(config: config, options: .init(backupDirectory: dir.path + "/backup"), now: Date()).run(
+        let report = try await CertificateRenewal(config: config, options: .init(backupDirectory: dir.path + "/backup")).run(
             names: CertificateRenewal.renewableNames(for: config))
         XCTAssertNil(report.failure)
         XCTAssertEqual(report.outcomes.map(\.kind), Array(repeating: .renewed, count: 11))
@@ -61,14 +61,14 @@ final class RenewalTests: XCTestCase {
         XCTAssertTrue(try PrivateKey(pem: XCTUnwrap(admin.clientKey), source: "k").matches(try Certificate(pem: XCTUnwrap(admin.clientCertificate), source: "c")))
     }
 
-    func testMissingAndExternalItemsAreReportedNotRenewed() throws {
-        let (dir, config) = try initialized()
+    func testMissingAndExternalItemsAreReportedNotRenewed() async throws {
+        let (dir, config) = try await initialized()
         let pki = PKIDirectory(root: config.certificatesDir)
         try FileManager.default.removeItem(atPath: pki.certificatePath("apiserver"))
         try FileManager.default.removeItem(atPath: pki.keyPath("apiserver"))
         try FileManager.default.removeItem(atPath: pki.keyPath("front-proxy-ca"))
         let lines = LineCollector()
-        let report = try CertificateRenewal(config: config, options: .init(), log: ProgressLog(info: lines.append, warning: lines.append))
+        let report = try await CertificateRenewal(config: config, options: .init(), log: ProgressLog(info: lines.append, warning: lines.append))
             .run(names: [.apiserver, .frontProxyClient, .schedulerConf])
         XCTAssertEqual(report.outcomes.map(\.kind), [.missing, .external, .renewed])
         XCTAssertEqual(lines.all, [
@@ -80,22 +80,24 @@ final class RenewalTests: XCTestCase {
         _ = dir
     }
 
-    func testDryRunAndBadInputChangeNothing() throws {
-        let (dir, config) = try initialized()
+    func testDryRunAndBadInputChangeNothing() async throws {
+        let (dir, config) = try await initialized()
         let before = try dir.snapshot()
-        _ = try CertificateRenewal(config: config, options: .init(dryRun: true, backupDirectory: dir.path + "/backup")).run(names: [.apiserver, .adminConf])
+        _ = try await CertificateRenewal(config: config, options: .init(dryRun: true, backupDirectory: dir.path + "/backup")).run(names: [.apiserver, .adminConf])
         XCTAssertEqual(try dir.snapshot(), before)
 
         try AtomicFile.write(try PrivateKey.generate(.ecdsaP256).pem(), to: config.certificatesDir + "/etcd/peer.key", mode: 0o600)
         let mismatched = try dir.snapshot()
-        XCTAssertThrowsError(try CertificateRenewal(config: config, options: .init(backupDirectory: dir.path + "/backup"))
-            .run(names: CertificateRenewal.renewableNames(for: config))) { error in
+        await assertThrowsAsync({ try await CertificateRenewal(config: config, options: .init(backupDirectory: dir.path + "/backup"))
+            .run(names: CertificateRenewal.renewableNames(for: config)) }) { error in
             XCTAssertTrue("\(error)".contains("etcd/peer.key does not match"), "\(error)")
+            XCTAssertEqual((error as? PKIError)?.code, .keyMismatch)
         }
         XCTAssertEqual(try dir.snapshot(), mismatched)
 
         XCTAssertThrowsError(try CertificateRenewal.parseNames(["ca"], for: config)) { error in
             XCTAssertTrue("\(error)".contains("unknown certificate name \"ca\""), "\(error)")
+            XCTAssertEqual((error as? PKIError)?.code, .unknownName)
         }
     }
 

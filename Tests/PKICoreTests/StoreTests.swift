@@ -175,14 +175,30 @@ final class StoreTests: XCTestCase {
 }
 
 final class LockTests: XCTestCase {
-    func testSecondWriterWaitsThenFailsWithClearMessage() throws {
+    /// The wait is on the injected clock: the test moves it past the timeout instead of sleeping.
+    func testSecondWriterWaitsThenFailsWithClearMessage() async throws {
         let dir = try TemporaryDirectory()
-        var held: PKILock? = try PKILock.acquire(certificatesDir: dir.path, timeout: 0)
+        let path = dir.path
+        let clock = ManualWallClock()
+        var held: PKILock? = try await PKILock.acquire(certificatesDir: path, timeout: 0, clock: clock)
         XCTAssertNotNil(held)
-        XCTAssertThrowsError(try PKILock.acquire(certificatesDir: dir.path, timeout: 0.2)) { error in
+        let second = Task { try await PKILock.acquire(certificatesDir: path, timeout: 60, clock: clock) }
+        await clock.waitForSleepers()
+        clock.advance(seconds: 59)
+        await clock.waitForSleepers()
+        clock.advance(seconds: 2)
+        await assertThrowsAsync({ try await second.value }) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .lockTimeout)
             XCTAssertTrue("\(error)".contains("--lock-timeout"), "\(error)")
         }
+
+        // A writer that is still waiting when the holder finishes gets the lock at its next try.
+        let third = Task { try await PKILock.acquire(certificatesDir: path, timeout: 60, clock: clock) }
+        await clock.waitForSleepers()
         held = nil
-        XCTAssertNoThrow(try PKILock.acquire(certificatesDir: dir.path, timeout: 0))
+        clock.advance(seconds: 1)
+        let acquired = try await third.value
+        XCTAssertNotNil(acquired)
+        XCTAssertNil(held)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 @testable import PKICrypto
 @testable import PKINetwork
 @testable import PKIStore
@@ -74,4 +75,29 @@ func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+/// XCTAssertThrowsError for async expressions, which its autoclosure cannot await.
+func assertThrowsAsync<T>(_ expression: () async throws -> T, _ message: String = "", file: StaticString = #filePath, line: UInt = #line,
+                          _ handler: (any Error) -> Void = { _ in }) async {
+    do {
+        _ = try await expression()
+        XCTFail("expected an error. \(message)", file: file, line: line)
+    } catch {
+        handler(error)
+    }
+}
+
+/// Runs `operation` and moves `clock` forward by `step` each time something sleeps on it, until the operation
+/// ends: waits and timeouts pass in simulated time, never in real time.
+func whileAdvancing<T: Sendable>(_ clock: ManualWallClock, by step: TimeInterval, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    let driver = Task {
+        while !Task.isCancelled {
+            await clock.waitForSleepers()
+            guard !Task.isCancelled else { break }
+            clock.advance(seconds: step)
+        }
+    }
+    defer { driver.cancel() }
+    return try await operation()
 }

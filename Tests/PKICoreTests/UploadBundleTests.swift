@@ -22,15 +22,15 @@ final class UploadBundleTests: XCTestCase {
     }
 
     /// A cluster's authorities made by init-ca, in a temporary directory.
-    private func authorities() throws -> (TemporaryDirectory, ClusterConfig) {
+    private func authorities() async throws -> (TemporaryDirectory, ClusterConfig) {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path)
-        try PKIInitialization(config: config).run(.authorities)
+        try await PKIInitialization(config: config).run(.authorities)
         return (dir, config)
     }
 
-    func testManifestRoundTripsThroughParsingAndDecryption() throws {
-        let (dir, config) = try authorities()
+    func testManifestRoundTripsThroughParsingAndDecryption() async throws {
+        let (dir, config) = try await authorities()
         let key = try CertificateKey.generate()
         let now = Date()
         let (manifest, report) = try CertificateUpload(config: config, key: key, now: now).manifest()
@@ -62,8 +62,8 @@ final class UploadBundleTests: XCTestCase {
         let bundle: KubeadmCertsBundle
     }
 
-    private func sealed() throws -> Sealed {
-        let (dir, config) = try authorities()
+    private func sealed() async throws -> Sealed {
+        let (dir, config) = try await authorities()
         let key = try CertificateKey.generate()
         let files = SharedFiles.list(certificatesDir: config.certificatesDir, external: nil)
         return Sealed(dir: dir, config: config, key: key, files: files, bundle: try KubeadmCertsBundle.seal(files, key: key))
@@ -76,8 +76,8 @@ final class UploadBundleTests: XCTestCase {
         }
     }
 
-    func testOpenTellsAWrongKeyFromAlteredDataAndMissingEntries() throws {
-        let sealed = try sealed()
+    func testOpenTellsAWrongKeyFromAlteredDataAndMissingEntries() async throws {
+        let sealed = try await sealed()
         assertOpenFails(sealed.bundle, sealed, key: try CertificateKey.generate(), "the certificate key does not decrypt m")
         var altered = sealed.bundle
         altered.entries["sa.pub"]?[20] ^= 0x80
@@ -87,8 +87,8 @@ final class UploadBundleTests: XCTestCase {
         assertOpenFails(missing, sealed, "no entry etcd-ca.key")
     }
 
-    func testOpenRefusesMismatchedPairsAndCertificatesThatAreNoCA() throws {
-        let sealed = try sealed()
+    func testOpenRefusesMismatchedPairsAndCertificatesThatAreNoCA() async throws {
+        let sealed = try await sealed()
         var swapped = sealed.bundle
         swapped.entries["ca.key"] = sealed.bundle.entries["front-proxy-ca.key"]
         assertOpenFails(swapped, sealed, "ca.key does not match ca.crt")
@@ -104,14 +104,15 @@ final class UploadBundleTests: XCTestCase {
         assertOpenFails(notCA, sealed, "front-proxy-ca.crt is not a self-signed CA")
     }
 
-    func testDownloadRefusesAnExpiredUploadAndWarnsWithoutAToken() throws {
-        let (dir, config) = try authorities()
+    func testDownloadRefusesAnExpiredUploadAndWarnsWithoutAToken() async throws {
+        let (dir, config) = try await authorities()
         let key = try CertificateKey.generate()
         let (manifest, _) = try CertificateUpload(config: config, key: key).manifest()
         let target = try Fixtures.config(in: dir.path + "/node2")
-        let later = CertificateDownload(config: target, key: key, now: Date() + 7201)
-        XCTAssertThrowsError(try later.run(manifest: manifest, source: "m")) { error in
+        let later = CertificateDownload(config: target, key: key, clock: ManualWallClock(Date() + 7201))
+        await assertThrowsAsync({ try await later.run(manifest: manifest, source: "m") }) { error in
             XCTAssertTrue("\(error)".contains("m expired at"), "\(error)")
+            XCTAssertEqual((error as? PKIError)?.code, .expiredUpload)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: target.certificatesDir))
 
@@ -120,7 +121,7 @@ final class UploadBundleTests: XCTestCase {
         let alone = try XCTUnwrap(text.components(separatedBy: "---\n").first { $0.contains("name: kubeadm-certs") })
         let warnings = WarningCollector()
         let download = CertificateDownload(config: target, key: key, log: ProgressLog(info: { _ in }, warning: warnings.add))
-        let report = try download.run(manifest: Data(alone.utf8), source: "m")
+        let report = try await download.run(manifest: Data(alone.utf8), source: "m")
         XCTAssertEqual(report.written.count, 8)
         XCTAssertTrue(warnings.lines.contains { $0.contains("age cannot be checked") }, "\(warnings.lines)")
     }

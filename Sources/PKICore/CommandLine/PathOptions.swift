@@ -6,7 +6,7 @@ import PKIStore
 
 /// The paths every command that reads or writes the PKI takes, pkictl's and pkid's alike, so scripts and
 /// units pass the same set everywhere.
-public struct PathOptions: ParsableArguments {
+public struct PathOptions: ParsableArguments, Sendable {
     public init() {}
 
     @Option(name: .long, help: ArgumentHelp("kubeadm config file (InitConfiguration/ClusterConfiguration, v1beta3 or v1beta4).", valueName: "file"))
@@ -21,7 +21,7 @@ public struct PathOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Certificate inventory database. (default: \(Inventory.defaultPath))", valueName: "file"))
     public var db: String?
 
-    @Option(help: ArgumentHelp("The kubelet's rotating client certificate, tracked when present. (default: \(NodeLayout.kubeletClientCertificate))", valueName: "file"))
+    @Option(help: ArgumentHelp("The kubelet's rotating client certificate, tracked when present.", valueName: "file"))
     public var kubeletClientCert: String = NodeLayout.kubeletClientCertificate
 
     /// The cluster configuration: these paths and `overrides` over the config file over kubeadm's defaults.
@@ -43,19 +43,11 @@ public struct PathOptions: ParsableArguments {
         PKIScan(config: config, kubeletClientPath: kubeletClientCert)
     }
 
-    /// The inventory at `--db` (see InventoryRecorder.open): opened before any certificate work, so a database
-    /// that must be fixed stops the command while nothing has changed yet.
-    public func inventory(actor: String = "pkictl") throws -> InventoryRecorder? {
-        try InventoryRecorder.open(path: db, actor: actor, warn: Console.error)
-    }
-
-    /// Runs a recording step after the certificate work is done; a failure there is a warning, not an error.
-    public func record(_ step: () throws -> Void) {
-        do {
-            try step()
-        } catch {
-            Console.error("warning: the inventory was not updated: \(error)")
-        }
+    /// The recorder of the inventory at `--db` (see InventoryRecorder.open): opened before any certificate work,
+    /// so a database that must be fixed stops the command while nothing has changed yet; nil when it cannot be
+    /// reached (a warning says so).
+    public func recorder(for config: ClusterConfig, actor: String = "pkictl") throws -> InventoryRecorder? {
+        try InventoryRecorder.open(path: db, warn: Console.error).map { InventoryRecorder(inventory: $0, actor: actor, scan: scan(config)) }
     }
 }
 

@@ -36,18 +36,26 @@ public struct CertificateRenewal: Sendable {
         public var backupDirectory: String?
         /// The error that stopped the run after it started writing; earlier items stay renewed.
         public var failure: PKIError?
+        /// The files as they are after the run, when the inventory recorded them.
+        public var scanned: [ScannedCertificate]?
+        /// Why the inventory was not updated, when it was not; the files were renewed all the same.
+        public var recordingFailure: PKIError?
     }
 
     public let config: ClusterConfig
     public let options: Options
-    public let now: Date
+    public let clock: any WallClock
     public let log: ProgressLog
+    /// Where renewals are recorded; nil for none (and always none for a dry run).
+    public let recorder: InventoryRecorder?
 
-    public init(config: ClusterConfig, options: Options = Options(), now: Date = Date(), log: ProgressLog = .silent) {
+    public init(config: ClusterConfig, options: Options = Options(), clock: any WallClock = SystemWallClock(), log: ProgressLog = .silent,
+                recorder: InventoryRecorder? = nil) {
         self.config = config
         self.options = options
-        self.now = now
+        self.clock = clock
         self.log = log
+        self.recorder = recorder
     }
 
     public static let restartReminder = "Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates."
@@ -80,10 +88,11 @@ public struct CertificateRenewal: Sendable {
     }
 
     /// Checks every requested item first (a refusal changes nothing), then renews them in name order.
-    public func run(names: [CertificateName]) throws -> Report {
+    public func run(names: [CertificateName]) async throws -> Report {
+        let now = clock.date
         let directory = config.pkiDirectory
         if !options.dryRun { try AtomicFile.checkWritableDirectory(config.certificatesDir) }
-        let lock = options.dryRun ? nil : try PKILock.acquire(certificatesDir: config.certificatesDir, timeout: options.lockTimeout)
+        let lock = options.dryRun ? nil : try await PKILock.acquire(certificatesDir: config.certificatesDir, timeout: options.lockTimeout, clock: clock)
         defer { withExtendedLifetime(lock) {} }
         if !options.dryRun {
             try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "renew")
@@ -96,7 +105,8 @@ public struct CertificateRenewal: Sendable {
         }
 
         var report = Report()
-        let keys = options.dryRun ? [] : try PrivateKey.generate(toRenew.map(keyAlgorithm))
+        let algorithms = options.dryRun ? [] : toRenew.map(keyAlgorithm)
+        let keys = try await BlockingWork.run { try PrivateKey.generate(algorithms) }
         if !options.dryRun, let backup = options.backupDirectory, !toRenew.isEmpty {
             report.backupDirectory = try backUp(toRenew.flatMap(\.location.files), into: backup)
         }
@@ -119,7 +129,7 @@ public struct CertificateRenewal: Sendable {
                 }
                 guard report.failure == nil, let key = unusedKeys.next() else { continue }
                 do {
-                    let renewed = try renew(item, current: current, signer: signer, key: key)
+                    let renewed = try renew(item, current: current, signer: signer, key: key, now: now)
                     log.info("\(item.spec.longName) renewed")
                     report.outcomes.append(Outcome(name: item.spec.name, kind: .renewed, oldSerial: current.serialNumberHex,
                                                    newSerial: renewed.serialNumberHex, oldNotAfter: current.notAfter,
@@ -137,6 +147,11 @@ public struct CertificateRenewal: Sendable {
         } else if report.outcomes.contains(where: { $0.kind == .renewed }) && report.failure == nil {
             log.info("\n" + Self.restartReminder)
         }
+        if !options.dryRun, let recorder {
+            let result = InventoryRecorder.attempt(log) { [report] in try recorder.recordRenewal(report, at: now) }
+            report.scanned = try? result.get()
+            report.recordingFailure = result.failure
+        }
         return report
     }
 
@@ -148,7 +163,7 @@ public struct CertificateRenewal: Sendable {
         return algorithm
     }
 
-    private func renew(_ item: RenewalPlan.Item, current: Certificate, signer: SigningAuthority, key: PrivateKey) throws -> Certificate {
+    private func renew(_ item: RenewalPlan.Item, current: Certificate, signer: SigningAuthority, key: PrivateKey, now: Date) throws -> Certificate {
         let template = CertificateTemplate.renewing(current, serial: try SecureRandom.serialNumber(), now: now, validity: config.certificateValidity)
         let renewed = try signer.issue(template, for: key)
         try item.location.write(renewed, key: key, authority: signer.certificate)

@@ -60,26 +60,29 @@ public struct RenewalPass: Sendable {
     }
 
     public let config: ClusterConfig
+    /// Records the scan, the renewals and the attempts; pkid cannot keep its promises without a database.
     public let recorder: InventoryRecorder
-    public let scan: PKIScan
     public let policy: RenewalPolicy
     /// Backup folder for a renewal made at a given instant; nil for none.
     public let backupDirectory: @Sendable (Date) -> String?
+    public let clock: any WallClock
     public let log: ProgressLog
 
-    public init(config: ClusterConfig, recorder: InventoryRecorder, scan: PKIScan, policy: RenewalPolicy,
-                backupDirectory: @escaping @Sendable (Date) -> String?, log: ProgressLog) {
+    public init(config: ClusterConfig, recorder: InventoryRecorder, policy: RenewalPolicy,
+                backupDirectory: @escaping @Sendable (Date) -> String?, clock: any WallClock = SystemWallClock(), log: ProgressLog) {
         self.config = config
         self.recorder = recorder
-        self.scan = scan
         self.policy = policy
         self.backupDirectory = backupDirectory
+        self.clock = clock
         self.log = log
     }
 
-    public func run(now: Date) throws -> Outcome {
+    /// One pass at the clock's current time.
+    public func run() async throws -> Outcome {
+        let now = clock.date
         var outcome = Outcome()
-        outcome.scanned = try recorder.refresh(scan, at: now)
+        outcome.scanned = try recorder.refresh(at: now)
         let attempts = try recorder.inventory.renewalAttempts()
         let renewable = Set(CertificateCatalogue.renewableNames(for: config))
 
@@ -103,7 +106,7 @@ public struct RenewalPass: Sendable {
 
         let due = outcome.items.filter(\.renewNow).map(\.name)
         if !due.isEmpty {
-            try renew(due, attempts: attempts, now: now, into: &outcome)
+            try await renew(due, attempts: attempts, now: now, into: &outcome)
         }
         outcome.nextPass = nextPass(after: now, items: outcome.items, renewed: Set(outcome.renewedNames))
         if !outcome.problems.isEmpty {
@@ -129,11 +132,12 @@ public struct RenewalPass: Sendable {
                     renewNow: schedule.isDue(at: now) && !held)
     }
 
-    private func renew(_ names: [CertificateName], attempts: [String: RenewalAttempt], now: Date, into outcome: inout Outcome) throws {
-        let renewal = CertificateRenewal(config: config, options: .init(backupDirectory: backupDirectory(now)), now: now, log: log)
+    private func renew(_ names: [CertificateName], attempts: [String: RenewalAttempt], now: Date, into outcome: inout Outcome) async throws {
+        let renewal = CertificateRenewal(config: config, options: .init(backupDirectory: backupDirectory(now)), clock: clock, log: log,
+                                         recorder: recorder)
         let report: CertificateRenewal.Report
         do {
-            report = try renewal.run(names: names)
+            report = try await renewal.run(names: names)
         } catch {
             // Refused before writing anything (lock timeout, a damaged pair): every due name failed this time.
             let message = (error as? PKIError)?.message ?? "\(error)"
@@ -145,7 +149,10 @@ public struct RenewalPass: Sendable {
         }
         outcome.renewal = report
         // The files changed: what the pass reports (and pkid exports) is what is on disk now.
-        outcome.scanned = try recorder.recordRenewal(report, scan: scan, at: now)
+        if let recordingFailure = report.recordingFailure {
+            outcome.problems.append("the inventory was not updated: \(recordingFailure.message)")
+        }
+        outcome.scanned = report.scanned ?? recorder.scan.run()
         for result in report.outcomes {
             switch result.kind {
             case .renewed:

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import PKICrypto
-import PKIStore
 import PKICatalogue
-import PKILifecycle
 import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import ServiceLifecycle
 
 public struct PKIDCommand: AsyncParsableCommand {
@@ -17,97 +17,104 @@ public struct PKIDCommand: AsyncParsableCommand {
         abstract: "Renew the cluster's certificates on schedule, restart static pods one at a time, export metrics.",
         discussion: """
         Every option can also be set in the config file (--config-file), under the option's name without the \
-        leading dashes; flags win over the file. SIGHUP re-reads the configuration and runs a pass now; SIGTERM \
-        and SIGINT finish the current file operation and exit.
+        leading dashes (lists for repeatable options, and a health: section of component: {url, client-cert, \
+        client-key, ca-file}); flags win over the file. SIGHUP re-reads the configuration and runs a pass now; \
+        SIGTERM and SIGINT finish the current file operation and exit.
         """
     )
 
     @Option(help: ArgumentHelp("pkid's YAML config file. (default: \(DaemonSettings.defaultConfigFile), if present)", valueName: "file"))
     var configFile: String?
-    @Option(help: ArgumentHelp("Certificate directory. (default: the kubeadm config's certificatesDir, else /etc/kubernetes/pki)", valueName: "dir"))
-    var certDir: String?
-    @Option(help: ArgumentHelp("Kubeconfig directory. (default: /etc/kubernetes)", valueName: "dir"))
-    var kubeconfigDir: String?
-    @Option(help: ArgumentHelp("Static pod manifests. (default: \(DaemonSettings.defaultManifestsDir))", valueName: "dir"))
-    var manifestsDir: String?
-    @Option(help: ArgumentHelp("Certificate inventory and pkid state. (default: \(Inventory.defaultPath))", valueName: "file"))
-    var db: String?
-    @Option(help: ArgumentHelp("kubeadm config file: key algorithm, validity, node name, API server port.", valueName: "file"))
-    var config: String?
-    @Option(help: ArgumentHelp("The kubelet's client certificate, tracked when present. (default: \(NodeLayout.kubeletClientCertificate))", valueName: "file"))
-    var kubeletClientCert: String?
-    @Option(help: ArgumentHelp("Renew this long before notAfter, e.g. 720h. (default: one third of each certificate's lifetime)", valueName: "duration"))
-    var renewBefore: String?
-    @Option(help: ArgumentHelp("Longest time between passes. (default: 1h)", valueName: "duration"))
-    var checkInterval: String?
-    @Option(help: ArgumentHelp("Warn about CAs expiring within this window. (default: 2160h, 90 days)", valueName: "duration"))
-    var caWarningWindow: String?
-    @Option(help: ArgumentHelp("How to restart static pods: manifest, crictl or none. (default: manifest)", valueName: "strategy"))
-    var restartStrategy: String?
-    @Option(help: ArgumentHelp("How long a manifest stays out of the manifests dir. (default: 20s)", valueName: "duration"))
-    var restartWait: String?
-    @Option(help: ArgumentHelp("How long to wait for each restarted component to be healthy. (default: 120s)", valueName: "duration"))
-    var healthTimeout: String?
-    @Option(help: ArgumentHelp("Address of /metrics, /healthz, /readyz. (default: \(DaemonSettings.defaultListen))", valueName: "host:port"))
-    var listen: String?
-    @Option(help: ArgumentHelp("The crictl binary for --restart-strategy crictl. (default: crictl on PATH)", valueName: "path"))
-    var crictl: String?
-    @Option(help: ArgumentHelp("Where manifests wait during a restart, on the manifests dir's filesystem. (default: <manifests-dir>/../pkid-held-manifests)", valueName: "dir"))
-    var holdingDir: String?
-    @Option(name: .customLong("health-url"), help: ArgumentHelp("Where to ask a component's health, e.g. kube-apiserver=https://127.0.0.1:6443/readyz (repeatable).", valueName: "component=url"))
-    var healthURLs: [String] = []
+
     @Flag(help: "Run one pass (renewals and restarts), then exit: 0 when it succeeded.")
     var once = false
 
+    /// Declared here for --help and to check the command line; the effective values merge the config file under it.
+    @OptionGroup var options: DaemonOptions
+
+    /// Runs pkid with `arguments` (without the program name) and returns its exit status: 0, 1 for a failed
+    /// `--once` pass, 2 for anything wrong at start (one line on stderr), as the systemd unit expects.
+    public static func run(arguments: [String], clock: any WallClock = SystemWallClock()) async -> Int32 {
+        do {
+            let command = try parseAsRoot(arguments)
+            guard let pkid = command as? PKIDCommand else {
+                // --help and --version.
+                var other = command
+                try other.run()
+                return 0
+            }
+            let configFile = pkid.configFile, daemonArguments = daemonArguments(arguments)
+            let settings = try DaemonSettings.load(configFile: configFile, arguments: daemonArguments)
+            return await pkid.serve(settings, reload: { try DaemonSettings.load(configFile: configFile, arguments: daemonArguments) }, clock: clock)
+        } catch let error as PKIError {
+            FileHandle.standardError.write(Data("pkid: \(error.message)\n".utf8))
+            return 2
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return 0
+            }
+            let line = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("pkid: \(line)\n".utf8))
+            return 2
+        }
+    }
+
     public func run() async throws {
+        let status = await Self.run(arguments: Array(CommandLine.arguments.dropFirst()))
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The command line without pkid's own flags: what the config file's settings are merged under.
+    static func daemonArguments(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            if argument == "--once" || argument.hasPrefix("--config-file=") { continue }
+            if argument == "--config-file" {
+                _ = iterator.next()
+                continue
+            }
+            result.append(argument)
+        }
+        return result
+    }
+
+    private func serve(_ settings: DaemonOptions, reload: @escaping @Sendable () throws -> DaemonOptions, clock: any WallClock) async -> Int32 {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "pkid")
-        let flags = DaemonSettings.Flags(
-            certDir: certDir, kubeconfigDir: kubeconfigDir, manifestsDir: manifestsDir, db: db, kubeadmConfig: config,
-            kubeletClientCert: kubeletClientCert, renewBefore: renewBefore, checkInterval: checkInterval,
-            caWarningWindow: caWarningWindow, restartStrategy: restartStrategy, restartWait: restartWait,
-            healthTimeout: healthTimeout, listen: listen, crictl: crictl, holdingDir: holdingDir, healthURLs: healthURLs)
-        let configFile = self.configFile
-        let load: @Sendable () throws -> DaemonSettings = { try DaemonSettings.load(file: configFile, flags: flags) }
-
         let context: DaemonContext
         do {
-            let settings = try load()
-            try Self.restoreHeldManifests(settings, logger: logger)
-            context = try DaemonContext.make(settings, logger: logger)
+            try DaemonContext.restoreHeldManifests(settings, clock: clock, logger: logger)
+            context = try DaemonContext.make(settings, clock: clock, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("pkid: \(error)\n".utf8))
-            throw ExitCode(2)
+            FileHandle.standardError.write(Data("pkid: \((error as? PKIError)?.message ?? "\(error)")\n".utf8))
+            return 2
         }
-
         let metrics = DaemonMetrics()
         if once {
             _ = await DaemonPass(context: context, metrics: metrics, logger: logger).run()
-            if await !metrics.lastPassSucceeded { throw ExitCode(1) }
-            return
+            return await metrics.lastPassSucceeded ? 0 : 1
         }
-        let service = RenewalService(loadSettings: load, initial: context, metrics: metrics, logger: logger)
+        let service = RenewalService(reload: reload, initial: context, metrics: metrics, logger: logger)
+        let listen = settings.listen
         let app = Application(
             router: StatusEndpoints.router(metrics: metrics),
-            configuration: .init(address: .hostname(context.settings.listenHost, port: context.settings.listenPort), serverName: "pkid"),
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "pkid"),
             services: [service],
             onServerRunning: { _ in
-                logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(context.settings.listenHost):\(context.settings.listenPort)"])
+                logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(listen)"])
                 SystemdNotifier.notify("READY=1")
             },
             logger: logger
         )
-        try await app.runService()
-    }
-
-    /// A pkid that died while a manifest was held left it in the holding dir: put it back before anything else,
-    /// whatever restart strategy is configured now.
-    private static func restoreHeldManifests(_ settings: DaemonSettings, logger: Logger) throws {
-        let holdingDir = settings.holdingDir ?? ManifestRestart.defaultHoldingDir(manifestsDir: settings.manifestsDir)
-        guard FileManager.default.fileExists(atPath: holdingDir) else { return }
-        let inventory = try? Inventory(path: settings.db ?? Inventory.defaultPath)
-        let recovery = ManifestRestart(manifestsDir: settings.manifestsDir, holdingDir: holdingDir, restartWait: 0,
-                                       inventory: inventory, log: .logger(logger))
-        _ = try recovery.restoreHeld()
+        do {
+            try await app.runService()
+            return 0
+        } catch {
+            logger.error("pkid stopped: \(error)")
+            return 1
+        }
     }
 }

@@ -11,7 +11,7 @@ import PKICommandLine
 /// The daemon's work as a Service: passes on schedule (or at SIGHUP), then the restarts they make necessary,
 /// one component at a time. Graceful shutdown cancels the loop; the current file operation completes first.
 struct RenewalService: Service {
-    let loadSettings: @Sendable () throws -> DaemonSettings
+    let reload: @Sendable () throws -> DaemonOptions
     let initial: DaemonContext
     let metrics: DaemonMetrics
     let logger: Logger
@@ -42,10 +42,10 @@ struct RenewalService: Service {
             guard !Task.isCancelled else { break }
             logger.info("next pass", metadata: ["at": "\(DaemonPass.timestamp(next))"])
             IdleMemory.release()
-            let hangup = await trigger.wait(until: next)
+            let hangup = await trigger.wait(until: next, clock: context.clock)
             if hangup {
                 do {
-                    context = try DaemonContext.make(try loadSettings(), logger: logger)
+                    context = try DaemonContext.make(try reload(), clock: context.clock, logger: logger)
                 } catch {
                     logger.error("configuration not reloaded, keeping the previous one: \(error)")
                 }

@@ -1,11 +1,10 @@
-import ArgumentParser
+import Foundation
 import PKIDaemon
 
 /// The executable: everything pkid does lives in PKIDaemon, where it is tested in process.
 @main
 enum PKIDMain {
     static func main() async {
-        let command: any AsyncParsableCommand.Type = PKIDCommand.self
-        await command.main()
+        exit(await PKIDCommand.run(arguments: Array(CommandLine.arguments.dropFirst())))
     }
 }

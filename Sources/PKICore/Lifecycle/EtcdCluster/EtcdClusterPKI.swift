@@ -25,13 +25,13 @@ public struct EtcdClusterPKI: Sendable {
 
     public let root: String
     public let algorithm: KeyAlgorithm
-    public let now: Date
+    public let clock: any WallClock
     public let log: ProgressLog
 
-    public init(root: String, algorithm: KeyAlgorithm = .default, now: Date = Date(), log: ProgressLog = .silent) {
+    public init(root: String, algorithm: KeyAlgorithm = .default, clock: any WallClock = SystemWallClock(), log: ProgressLog = .silent) {
         self.root = root
         self.algorithm = algorithm
-        self.now = now
+        self.clock = clock
         self.log = log
     }
 
@@ -56,7 +56,7 @@ public struct EtcdClusterPKI: Sendable {
     }
 
     @discardableResult
-    public func run(members: [EtcdMember]) throws -> Report {
+    public func run(members: [EtcdMember]) async throws -> Report {
         let directories = [root] + members.map { root + "/" + $0.name }
         // Judge the files before creating or locking anything, so a refusal leaves the disk as it was; a
         // swap a killed writer left half done is first finished under the lock, then everything is judged.
@@ -68,14 +68,17 @@ public struct EtcdClusterPKI: Sendable {
             }
             try AtomicFile.checkWritableDirectory(root)
         }
-        let lock = try PKILock.acquire(certificatesDir: root, timeout: PKILock.defaultTimeout)
+        let lock = try await PKILock.acquire(certificatesDir: root, timeout: PKILock.defaultTimeout, clock: clock)
         defer { withExtendedLifetime(lock) {} }
         for directory in directories {
             for path in try PKIDirectory(root: directory).completeInterruptedWrites() {
                 log.warning("[etcd-certs] Completed the interrupted write of \(path)")
             }
         }
-        return try execute(try plan(members: members), members: members)
+        let plan = try plan(members: members)
+        let algorithms = Array(repeating: algorithm, count: plan.toCreate.count + (plan.existingCA == nil ? 1 : 0))
+        let keys = try await BlockingWork.run { [plan] in plan.needsWrites ? try PrivateKey.generate(algorithms) : [] }
+        return try execute(plan, members: members, keys: keys, now: clock.date)
     }
 
     /// Hidden staging files of PKIDirectory or AtomicFile that only a killed writer leaves behind.
@@ -122,12 +125,11 @@ public struct EtcdClusterPKI: Sendable {
         return plan
     }
 
-    private func execute(_ plan: Plan, members: [EtcdMember]) throws -> Report {
+    private func execute(_ plan: Plan, members: [EtcdMember], keys: [PrivateKey], now: Date) throws -> Report {
         var report = Report(created: [], kept: plan.kept)
         guard plan.needsWrites else { return report }
         let rootDirectory = PKIDirectory(root: root)
         let existingCA = plan.existingCA
-        let keys = try PrivateKey.generate(Array(repeating: algorithm, count: plan.toCreate.count + (existingCA == nil ? 1 : 0)))
         var unusedKeys = keys.makeIterator()
 
         let authority: SigningAuthority

@@ -17,15 +17,18 @@ public struct ManifestRestart: StaticPodRestarter {
     /// How long the manifest stays away: the kubelet notices within its fileCheckFrequency (20 s).
     public let restartWait: TimeInterval
     public let inventory: Inventory?
+    public let clock: any WallClock
     public let log: ProgressLog
 
     public var strategyName: String { "manifest" }
 
-    public init(manifestsDir: String, holdingDir: String, restartWait: TimeInterval, inventory: Inventory?, log: ProgressLog) {
+    public init(manifestsDir: String, holdingDir: String, restartWait: TimeInterval, inventory: Inventory?,
+                clock: any WallClock = SystemWallClock(), log: ProgressLog) {
         self.manifestsDir = manifestsDir
         self.holdingDir = holdingDir
         self.restartWait = restartWait
         self.inventory = inventory
+        self.clock = clock
         self.log = log
     }
 
@@ -52,15 +55,15 @@ public struct ManifestRestart: StaticPodRestarter {
         let manifest = manifestsDir + "/" + component.manifestFileName
         let held = holdingDir + "/" + component.manifestFileName
         guard FileManager.default.fileExists(atPath: manifest) else {
-            throw PKIError(.conflict, "static pod manifest \(manifest) not found; is \(component.name) a static pod here? use --restart-strategy none or crictl")
+            throw PKIError(.restartFailed, "static pod manifest \(manifest) not found; is \(component.name) a static pod here? use --restart-strategy none or crictl")
         }
         try AtomicFile.createDirectory(holdingDir)
-        try inventory?.recordHeld(HeldManifest(component: component.name.rawValue, manifestPath: manifest, heldPath: held, heldAt: Date()))
+        try inventory?.recordHeld(HeldManifest(component: component.name.rawValue, manifestPath: manifest, heldPath: held, heldAt: clock.date))
         try Self.move(manifest, to: held)
         log.info("moved \(manifest) to \(held); waiting \(GoDuration.format(restartWait)) for the kubelet to stop \(component.name)")
         var cancelled = false
         do {
-            try await Task.sleep(nanoseconds: UInt64(max(0, restartWait) * 1e9))
+            try await clock.sleep(seconds: restartWait)
         } catch {
             // Shutting down: the pod must not stay stopped, so the manifest goes back before we exit.
             cancelled = true
@@ -82,7 +85,7 @@ public struct ManifestRestart: StaticPodRestarter {
                 // Died between the link and the unlink of a move: both names hold the same file.
                 guard unlink(held) == 0 else { throw AtomicFile.ioError("remove", held) }
             } else if FileManager.default.fileExists(atPath: manifest) {
-                let kept = held + ".superseded-" + String(Int(Date().timeIntervalSince1970))
+                let kept = held + ".superseded-" + String(Int(clock.date.timeIntervalSince1970))
                 try Self.rename(held, kept)
                 log.warning("\(manifest) exists again; the held copy is kept as \(kept)")
             } else {

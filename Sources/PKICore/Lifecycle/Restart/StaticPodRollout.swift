@@ -29,12 +29,15 @@ public struct StaticPodRollout: Sendable {
     public let probe: any ComponentHealthProbe
     public let healthTimeout: TimeInterval
     public let pollInterval: TimeInterval
+    public let clock: any WallClock
 
-    public init(restarter: any StaticPodRestarter, probe: any ComponentHealthProbe, healthTimeout: TimeInterval, pollInterval: TimeInterval = 1) {
+    public init(restarter: any StaticPodRestarter, probe: any ComponentHealthProbe, healthTimeout: TimeInterval, pollInterval: TimeInterval = 1,
+                clock: any WallClock = SystemWallClock()) {
         self.restarter = restarter
         self.probe = probe
         self.healthTimeout = healthTimeout
         self.pollInterval = pollInterval
+        self.clock = clock
     }
 
     /// Cancellation (shutdown) stops the rollout after the current component's file operation.
@@ -62,15 +65,15 @@ public struct StaticPodRollout: Sendable {
         } catch {
             return .failed("restart of \(component.name) failed: \(error)")
         }
-        let started = Date()
+        let started = clock.date
         var lastProblem = "no answer yet"
-        while Date().timeIntervalSince(started) < healthTimeout {
+        while clock.date.timeIntervalSince(started) < healthTimeout {
             guard let problem = await probe.problem(with: component) else {
-                return .restarted(healthSeconds: Date().timeIntervalSince(started))
+                return .restarted(healthSeconds: clock.date.timeIntervalSince(started))
             }
             lastProblem = problem
             do {
-                try await Task.sleep(nanoseconds: UInt64(pollInterval * 1e9))
+                try await clock.sleep(seconds: pollInterval)
             } catch {
                 return .failed("shutdown while waiting for \(component.name) to become healthy")
             }

@@ -15,17 +15,17 @@ public struct CertificateDownload: Sendable {
     public let configuredExternalEtcd: ExternalEtcd?
     public let key: CertificateKey
     public let force: Bool
-    public let now: Date
+    public let clock: any WallClock
     public let log: ProgressLog
     public let lockTimeout: TimeInterval
 
-    public init(config: ClusterConfig, key: CertificateKey, force: Bool = false, now: Date = Date(),
+    public init(config: ClusterConfig, key: CertificateKey, force: Bool = false, clock: any WallClock = SystemWallClock(),
                 log: ProgressLog = .silent, lockTimeout: TimeInterval = PKILock.defaultTimeout) {
         self.config = config
         self.configuredExternalEtcd = if case .external(let etcd) = config.etcd { etcd } else { nil }
         self.key = key
         self.force = force
-        self.now = now
+        self.clock = clock
         self.log = log
         self.lockTimeout = lockTimeout
     }
@@ -38,7 +38,7 @@ public struct CertificateDownload: Sendable {
     }
 
     /// From a manifest that upload-certs (or `kubectl get secret -o yaml`) wrote.
-    public func run(manifest: Data, source: String) throws -> Report {
+    public func run(manifest: Data, source: String) async throws -> Report {
         let objects = try KubeadmCertsObjects.objects(inManifest: manifest, source: source)
         guard let secret = try KubeadmCertsObjects.secret(named: KubeadmObjects.certsSecret, in: objects, source: source) else {
             let found = objects.map(KubeadmCertsObjects.header).compactMap { header in
@@ -49,7 +49,7 @@ public struct CertificateDownload: Sendable {
         }
         let (bundle, tokenName) = try KubeadmCertsObjects.bundle(from: secret, source: source)
         let token = try tokenName.flatMap { try KubeadmCertsObjects.secret(named: $0, in: objects, source: source) }
-        return try install(bundle, tokenName: tokenName, token: token, source: source)
+        return try await install(bundle, tokenName: tokenName, token: token, source: source)
     }
 
     /// From the cluster: GET kubeadm-certs, then the token Secret it belongs to.
@@ -62,10 +62,10 @@ public struct CertificateDownload: Sendable {
         let (bundle, tokenName) = try KubeadmCertsObjects.bundle(from: secret, source: source)
         var token: Secret?
         if let tokenName { token = try await client.get(Secret.self, namespace: namespace, name: tokenName) }
-        return try install(bundle, tokenName: tokenName, token: token, source: source)
+        return try await install(bundle, tokenName: tokenName, token: token, source: source)
     }
 
-    func install(_ bundle: KubeadmCertsBundle, tokenName: String?, token: Secret?, source: String) throws -> Report {
+    func install(_ bundle: KubeadmCertsBundle, tokenName: String?, token: Secret?, source: String) async throws -> Report {
         try checkLifetime(tokenName: tokenName, token: token, source: source)
         let external = bundle.usesExternalEtcd
             ? SharedFiles.externalDestinations(certificatesDir: certificatesDir, configured: configuredExternalEtcd)
@@ -82,7 +82,7 @@ public struct CertificateDownload: Sendable {
         // External etcd files may live outside the cert dir: every target directory is probed before the first write.
         let directories = Set(writes.map { URL(fileURLWithPath: $0.0.path).deletingLastPathComponent().path } + [certificatesDir])
         for directory in directories.sorted() { try AtomicFile.checkWritableDirectory(directory) }
-        let lock = try PKILock.acquire(certificatesDir: certificatesDir, timeout: lockTimeout)
+        let lock = try await PKILock.acquire(certificatesDir: certificatesDir, timeout: lockTimeout, clock: clock)
         defer { withExtendedLifetime(lock) {} }
         let directory = PKIDirectory(root: certificatesDir)
         try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "download-certs")
@@ -135,7 +135,7 @@ public struct CertificateDownload: Sendable {
             return
         }
         guard let expiration = try KubeadmCertsObjects.tokenExpiration(token, source: source) else { return }
-        guard expiration > now else {
+        guard expiration > clock.date else {
             throw PKIError(.expiredUpload, "\(source) expired at \(KubeadmCertsObjects.rfc3339(expiration)) (bootstrap token Secret \(tokenName)); run upload-certs again on a control-plane node")
         }
     }
