@@ -1,16 +1,16 @@
 import ArgumentParser
+import PKICatalogue
+import PKICommandLine
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 struct CAHashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca-hash",
         abstract: "Print the discovery-token CA cert hash (sha256:<hex>) of each certificate in the CA file.",
-        discussion: "Same value as `openssl x509 -pubkey -noout -in ca.crt | openssl pkey -pubin -outform DER | openssl dgst -sha256`."
+        discussion: "Same value as `openssl x509 -pubkey -noout -in \(AuthorityName.ca.spec.baseName).crt | openssl pkey -pubin -outform DER | openssl dgst -sha256`."
     )
 
     @OptionGroup var paths: PathOptions

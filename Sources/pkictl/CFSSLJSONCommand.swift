@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
+import PKICatalogue
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 /// cfssl's `cfssljson [-bare] [-f FILE] [NAME]`: gencert's JSON into NAME.pem, NAME-key.pem and NAME.csr.
 struct CFSSLJSONCommand: ParsableCommand {

@@ -1,10 +1,8 @@
 import ArgumentParser
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 struct CertificateKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
+import PKICatalogue
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 /// cfssl's `certinfo -cert FILE`.
 struct CertinfoCommand: ParsableCommand {

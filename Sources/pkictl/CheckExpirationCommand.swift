@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
+import PKICatalogue
+import PKICommandLine
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 struct CheckExpirationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,16 +1,16 @@
 import ArgumentParser
 import Foundation
+import PKICatalogue
+import PKICommandLine
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 struct DownloadCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download-certs",
-        abstract: "Install the CA material of Secret kube-system/kubeadm-certs on this node, as `kubeadm join --control-plane --certificate-key`.",
+        abstract: "Install the CA material of Secret \(KubeadmObjects.namespace)/\(KubeadmObjects.certsSecret) on this node, as `kubeadm join --control-plane --certificate-key`.",
         discussion: """
         Refuses an upload whose bootstrap token has expired, then decrypts and checks every entry before writing \
         anything (keys 0600, certificates 0644), and prints the cluster CA hash to compare with the join command. \
@@ -44,7 +44,7 @@ struct DownloadCertsCommand: AsyncParsableCommand {
             report = try await download.run(client: try KubernetesClient.from(kubeconfigFile: kubeconfig))
         } else if let input {
             guard let manifest = try PKIDirectory.read(input) else {
-                throw PKIError(.invalidInput, "manifest \(input) does not exist; pass the file upload-certs --output wrote")
+                throw PKIError(.fileNotFound, "manifest \(input) does not exist; pass the file upload-certs --output wrote")
             }
             report = try await download.run(manifest: manifest, source: input)
         } else {

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
+import PKICatalogue
+import PKICommandLine
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 /// cfssl's `gencert`, flag for flag, so `cfssl gencert ...` in a script becomes `pkictl gencert ...`.
 struct GencertCommand: ParsableCommand {

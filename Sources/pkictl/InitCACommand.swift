@@ -1,16 +1,16 @@
 import ArgumentParser
 import Foundation
+import PKICatalogue
+import PKICommandLine
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 struct InitCACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init-ca",
-        abstract: "Create the cluster CAs (ca, front-proxy-ca, etcd/ca) and the service-account key pair.",
+        abstract: "Create the cluster CAs (\(CertificateCatalogue.authorities.map(\.baseName).joined(separator: ", "))) and the service-account key pair.",
         discussion: "Existing CAs whose certificate and key match are reused, never overwritten. A CA certificate without its key is kept as an external CA."
     )
 

@@ -1,16 +1,16 @@
 import ArgumentParser
 import Foundation
+import PKICatalogue
+import PKICommandLine
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create the full kubeadm PKI: CAs, the 7 leaf certificates, sa.key/sa.pub and the 5 kubeconfig files.",
+        abstract: "Create the full kubeadm PKI: CAs, the \(CertificateCatalogue.leaves.count) leaf certificates, the service-account key pair and the \(CertificateCatalogue.kubeconfigs.count) kubeconfig files.",
         discussion: "Runs init-ca first when CAs are missing. Valid existing files are reused; anything else stops init before a single file is written."
     )
 

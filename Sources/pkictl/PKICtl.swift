@@ -1,10 +1,6 @@
 import ArgumentParser
 import PKICrypto
-import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 @main
 struct PKICtl: AsyncParsableCommand {

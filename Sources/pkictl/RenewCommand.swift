@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
+import PKICatalogue
+import PKICommandLine
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 struct RenewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +14,7 @@ struct RenewCommand: AsyncParsableCommand {
         discussion: """
         Names: all, \(CertificateCatalogue.certificates.filter(\.renewable).map(\.name.rawValue).joined(separator: ", ")) \
         (the etcd ones with stacked etcd only). The current certificate is the template (CN, O, SANs, extended key usages); a new key of the configured \
-        algorithm and a new serial are made, valid from now. CAs and kubelet.conf are never renewed.
+        algorithm and a new serial are made, valid from now. CAs and \(CertificateCatalogue.certificates.filter { !$0.renewable }.map(\.displayName).joined(separator: ", ")) are never renewed.
         """
     )
 

@@ -1,20 +1,20 @@
 import ArgumentParser
 import Foundation
+import PKICatalogue
+import PKICommandLine
 import PKICrypto
+import PKILifecycle
 import PKINetwork
 import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 struct UploadCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upload-certs",
-        abstract: "Encrypt the shared CA material into Secret kube-system/kubeadm-certs, as `kubeadm init phase upload-certs --upload-certs`.",
+        abstract: "Encrypt the shared CA material into Secret \(KubeadmObjects.namespace)/\(KubeadmObjects.certsSecret), as `kubeadm init phase upload-certs --upload-certs`.",
         discussion: """
-        Without --kubeconfig, writes a manifest (token Secret, kubeadm-certs Secret, Role and RoleBinding) for \
+        Without --kubeconfig, writes a manifest (token Secret, \(KubeadmObjects.certsSecret) Secret, Role and RoleBinding) for \
         `kubectl apply -f` to --output or stdout. With --kubeconfig, creates or updates the objects through the \
-        Kubernetes API; only then does the cluster delete kubeadm-certs with its token after two hours. \
+        Kubernetes API; only then does the cluster delete \(KubeadmObjects.certsSecret) with its token after two hours. \
         download-certs refuses an expired upload in both modes.
         """
     )
@@ -27,7 +27,7 @@ struct UploadCertsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the manifest to this file (mode 0600). (default: stdout)", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Create the objects through the API server of this kubeconfig (e.g. /etc/kubernetes/admin.conf).", valueName: "file"))
+    @Option(help: ArgumentHelp("Create the objects through the API server of this kubeconfig (e.g. \(NodeLayout.adminKubeconfig)).", valueName: "file"))
     var kubeconfig: String?
 
     func validate() throws {
@@ -46,7 +46,7 @@ struct UploadCertsCommand: AsyncParsableCommand {
             let (manifest, made) = try upload.manifest()
             if let output {
                 try AtomicFile.write(manifest, to: output, mode: AtomicFile.keyMode)
-                print("[upload-certs] Wrote the kubeadm-certs manifest to \(output); apply it with `kubectl apply -f \(output)`")
+                print("[upload-certs] Wrote the \(KubeadmObjects.certsSecret) manifest to \(output); apply it with `kubectl apply -f \(output)`")
             } else {
                 FileHandle.standardOutput.write(manifest)
             }
@@ -67,7 +67,7 @@ extension KubernetesClient {
     /// The client of a kubeconfig file with embedded credentials.
     static func from(kubeconfigFile path: String) throws -> KubernetesClient {
         guard let data = try PKIDirectory.read(path) else {
-            throw PKIError(.invalidInput, "kubeconfig \(path) does not exist; pass an admin kubeconfig such as /etc/kubernetes/admin.conf")
+            throw PKIError(.fileNotFound, "kubeconfig \(path) does not exist; pass an admin kubeconfig such as \(NodeLayout.adminKubeconfig)")
         }
         return try KubernetesClient(kubeconfig: try Kubeconfig.parse(data, source: path), source: path)
     }

@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
+import XCTest
 
 /// Real cfssl (Debian's golang-cfssl) and pkictl on the same CSR and signing-config JSON: the certificates must
 /// agree field by field; only serials, keys and timestamps may differ.

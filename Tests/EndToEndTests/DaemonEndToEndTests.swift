@@ -3,10 +3,10 @@ import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
 
 /// pkid as operators run it: the real daemon process against a real PKI, a fake kubelet and fake crictl.
 final class DaemonEndToEndTests: EndToEndTestCase {

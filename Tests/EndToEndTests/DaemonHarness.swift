@@ -3,10 +3,10 @@ import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
 
 /// What the pkid tests share: the binary, a short-lived cluster PKI, the fake kubelet, HTTP scrapes.
 extension EndToEndTestCase {

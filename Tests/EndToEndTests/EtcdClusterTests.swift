@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
+import XCTest
 
 /// A real three-member etcd cluster on loopback, TLS on both listeners with client-certificate authentication,
 /// built from nothing but `pkictl etcd-certs` output; then a fourth member added by re-running etcd-certs.

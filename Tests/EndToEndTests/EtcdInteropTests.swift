@@ -2,10 +2,10 @@ import Foundation
 import XCTest
 #if canImport(Glibc)
 import Glibc
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)

@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
+import XCTest
 
 /// The inventory as the built pkictl keeps it: records what init and renew do, never blocks them, and is
 /// never touched by commands that do not need it.

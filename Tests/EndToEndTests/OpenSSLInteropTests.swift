@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
+import XCTest
 
 /// Runs the real `pkictl` and checks everything it writes with the `openssl` command-line tool.
 final class OpenSSLInteropTests: EndToEndTestCase {

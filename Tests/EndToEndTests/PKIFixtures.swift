@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
+import XCTest
 
 /// Key algorithms `pkictl --encryption-algorithm` takes, with what openssl should report for each.
 struct KeyAlgorithmExpectation {

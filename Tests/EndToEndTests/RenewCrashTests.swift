@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
+import XCTest
 
 /// Kills `pkictl renew all` at every rename it makes (strace fault injection) and at random instants, and
 /// checks that every pair on disk is whole at that moment and that the next run completes the PKI.

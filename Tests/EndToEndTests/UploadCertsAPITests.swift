@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
+import XCTest
 
 /// upload-certs / download-certs --kubeconfig against a local HTTPS server that requires the cluster's client
 /// certificate (Python's ssl module, CERT_REQUIRED) and records every request.

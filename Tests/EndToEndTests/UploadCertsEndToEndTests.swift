@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
+import XCTest
 
 /// upload-certs / download-certs in file mode with the built pkictl.
 final class UploadCertsEndToEndTests: EndToEndTestCase {

@@ -1,9 +1,9 @@
 import Foundation
-import XCTest
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
+import PKIStore
+import XCTest
 
 /// pkictl's kubeadm-certs against an independent AES-GCM implementation (Python's `cryptography`) using kubeadm's layout.
 final class UploadCertsInteropTests: EndToEndTestCase {

@@ -1,11 +1,11 @@
 import Foundation
-import Testing
+@testable import PKICatalogue
+@testable import PKICommandLine
 @testable import PKICrypto
+@testable import PKILifecycle
 @testable import PKINetwork
 @testable import PKIStore
-@testable import PKICatalogue
-@testable import PKILifecycle
-@testable import PKICommandLine
+import Testing
 
 @Suite struct CatalogueTests {
     /// The reference's real kubeadm output for node1, advertise 10.0.0.10, endpoint cp.example.com:6443,

@@ -1,11 +1,11 @@
 import Foundation
-import Testing
+@testable import PKICatalogue
+@testable import PKICommandLine
 @testable import PKICrypto
+@testable import PKILifecycle
 @testable import PKINetwork
 @testable import PKIStore
-@testable import PKICatalogue
-@testable import PKILifecycle
-@testable import PKICommandLine
+import Testing
 
 @Suite struct ConfigTests {
     static let v1beta4 = """

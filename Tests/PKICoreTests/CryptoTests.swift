@@ -1,11 +1,11 @@
 import Foundation
-import XCTest
+@testable import PKICatalogue
+@testable import PKICommandLine
 @testable import PKICrypto
+@testable import PKILifecycle
 @testable import PKINetwork
 @testable import PKIStore
-@testable import PKICatalogue
-@testable import PKILifecycle
-@testable import PKICommandLine
+import XCTest
 
 final class CryptoTests: XCTestCase {
     func testKeysRoundTripThroughKubeadmPEMFormats() throws {
@@ -49,10 +49,11 @@ final class CryptoTests: XCTestCase {
 
     func testCorruptKeyAndCertificateErrorsNameTheSource() {
         XCTAssertThrowsError(try PrivateKey(pem: Data("garbage".utf8), source: "/x/apiserver.key")) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .unreadableKey)
             XCTAssertTrue("\(error)".contains("/x/apiserver.key"))
         }
         XCTAssertThrowsError(try Certificate(pem: Data("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8), source: "/x/ca.crt")) { error in
-            XCTAssertEqual((error as? PKIError)?.code, .conflict)
+            XCTAssertEqual((error as? PKIError)?.code, .unreadableCertificate)
             XCTAssertTrue("\(error)".contains("/x/ca.crt"))
         }
     }

@@ -1,12 +1,12 @@
 import Foundation
-import Testing
-import Yams
+@testable import PKICatalogue
+@testable import PKICommandLine
 @testable import PKICrypto
+@testable import PKILifecycle
 @testable import PKINetwork
 @testable import PKIStore
-@testable import PKICatalogue
-@testable import PKILifecycle
-@testable import PKICommandLine
+import Testing
+import Yams
 
 @Suite struct ExpiryReportTests {
     static let residualCases: [(Int64, String)] = [

@@ -1,11 +1,11 @@
 import Foundation
-import XCTest
+@testable import PKICatalogue
+@testable import PKICommandLine
 @testable import PKICrypto
+@testable import PKILifecycle
 @testable import PKINetwork
 @testable import PKIStore
-@testable import PKICatalogue
-@testable import PKILifecycle
-@testable import PKICommandLine
+import XCTest
 
 final class InitializationTests: XCTestCase {
     func testInitCreatesTheWholeCatalogueAndReusesItOnRerun() async throws {
@@ -52,7 +52,7 @@ final class InitializationTests: XCTestCase {
         try AtomicFile.write(try PrivateKey.generate(.ecdsaP256).pem(), to: pki.keyPath("front-proxy-ca"), mode: 0o600)
         let before = try dir.snapshot()
         await assertThrowsAsync({ try await PKIInitialization(config: config).run(.all) }) { error in
-            XCTAssertEqual((error as? PKIError)?.code, .conflict)
+            XCTAssertEqual((error as? PKIError)?.code, .keyMismatch)
             XCTAssertTrue("\(error)".contains("front-proxy-ca.key"))
         }
         XCTAssertEqual(try dir.snapshot(), before)
@@ -66,7 +66,7 @@ final class InitializationTests: XCTestCase {
         try FileManager.default.removeItem(atPath: pki.keyPath("ca"))
         let before = try dir.snapshot()
         await assertThrowsAsync({ try await PKIInitialization(config: config).run(.all) }) { error in
-            XCTAssertEqual((error as? PKIError)?.code, .externalCA)
+            XCTAssertEqual((error as? PKIError)?.code, .externalAuthority)
             XCTAssertTrue("\(error)".contains("external CA"))
         }
         XCTAssertEqual(try dir.snapshot(), before)

@@ -2,13 +2,13 @@ import Foundation
 // GRDB reaches this target through PKICore; the tests use it only to look at the file from a second
 // connection (journal mode, query plan) and to fake a newer schema, never to write inventory rows.
 import GRDB
-import XCTest
+@testable import PKICatalogue
+@testable import PKICommandLine
 @testable import PKICrypto
+@testable import PKILifecycle
 @testable import PKINetwork
 @testable import PKIStore
-@testable import PKICatalogue
-@testable import PKILifecycle
-@testable import PKICommandLine
+import XCTest
 
 final class InventoryTests: XCTestCase {
     /// A complete ECDSA PKI on disk (3 CAs, 7 leaves, 5 kubeconfigs), its scan, and an inventory path beside it

@@ -1,10 +1,10 @@
 import Foundation
 import GRDB
-import XCTest
 @testable import PKICatalogue
 @testable import PKICrypto
 @testable import PKILifecycle
 @testable import PKIStore
+import XCTest
 
 /// The owed-restart books and the order of restarts, with time moved on a test clock.
 final class RestartPlanTests: XCTestCase {

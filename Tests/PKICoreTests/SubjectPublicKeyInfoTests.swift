@@ -1,11 +1,11 @@
 import Foundation
-import XCTest
+@testable import PKICatalogue
+@testable import PKICommandLine
 @testable import PKICrypto
+@testable import PKILifecycle
 @testable import PKINetwork
 @testable import PKIStore
-@testable import PKICatalogue
-@testable import PKILifecycle
-@testable import PKICommandLine
+import XCTest
 
 /// Issuance writes the SubjectPublicKeyInfo itself (OpenSSL 3.0's X509_set_pubkey is slow); it must be
 /// byte-identical to OpenSSL's own encoding of the key for every key type pkictl makes.

@@ -1,11 +1,11 @@
 import Foundation
-import XCTest
+@testable import PKICatalogue
+@testable import PKICommandLine
 @testable import PKICrypto
+@testable import PKILifecycle
 @testable import PKINetwork
 @testable import PKIStore
-@testable import PKICatalogue
-@testable import PKILifecycle
-@testable import PKICommandLine
+import XCTest
 
 final class UploadBundleTests: XCTestCase {
     func testSharedFilesFollowKubeadmsListAndDataKeys() {

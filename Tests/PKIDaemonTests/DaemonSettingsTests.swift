@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 @testable import PKICatalogue
 @testable import PKICrypto
 @testable import PKIDaemon
 @testable import PKILifecycle
+import Testing
 
 /// pkid's settings: one declaration per option, read from the command line and the config file alike.
 @Suite struct DaemonSettingsTests {

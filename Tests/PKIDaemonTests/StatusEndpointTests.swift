@@ -1,12 +1,12 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 @testable import PKICatalogue
 @testable import PKICrypto
 @testable import PKIDaemon
 @testable import PKILifecycle
 @testable import PKIStore
+import Testing
 
 /// pkid's router, metrics and pass, in process: a real PKI and inventory, the test clock, no listening socket.
 @Suite struct StatusEndpointTests {

@@ -18,6 +18,9 @@ public enum CertificateCatalogue {
     public static let authorityKeyUsage: KeyUsage = [.digitalSignature, .keyEncipherment, .keyCertSign]
     public static let certificateKeyUsage: KeyUsage = [.digitalSignature, .keyEncipherment]
 
+    /// The order in which kubeadm names the static pods after `certs renew`.
+    public static let kubeadmRestartNotice: [ComponentName] = [.kubeAPIServer, .kubeControllerManager, .kubeScheduler, .etcd]
+
     /// The authorities a cluster with this etcd topology has.
     public static func authorities(for config: ClusterConfig) -> [AuthoritySpec] {
         authorities.filter { !$0.requiresLocalEtcd || !config.usesExternalEtcd }

@@ -6,6 +6,11 @@ public enum NodeLayout {
     /// The kubelet's own rotating client certificate (certificate and key in one PEM), a symlink the kubelet
     /// re-points at each rotation. kubeadm's report leaves it out; pkictl tracks it.
     public static let kubeletClientCertificate = "/var/lib/kubelet/pki/kubelet-client-current.pem"
+
+    /// admin.conf where kubeadm writes it: the kubeconfig to name in advice about API access.
+    public static var adminKubeconfig: String {
+        kubeconfigDir + "/" + CertificateName.adminConf.spec.displayName
+    }
 }
 
 /// The objects kubeadm's upload-certs creates in the cluster, and where.

@@ -1,10 +1,7 @@
 import Foundation
 import PKICrypto
-import PKINetwork
-import PKIStore
-import PKICatalogue
 import PKILifecycle
-import PKICommandLine
+import PKIStore
 
 public enum Console {
     /// Writes one line to standard error.

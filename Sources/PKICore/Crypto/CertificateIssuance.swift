@@ -9,7 +9,7 @@ public struct SigningAuthority: Sendable {
     /// Pairs a CA certificate with its key; refuses a key that is not the certificate's.
     public init(certificate: Certificate, key: PrivateKey, source: String) throws {
         guard key.matches(certificate) else {
-            throw PKIError(.conflict, "\(source): the private key does not match the certificate; restore the matching key")
+            throw PKIError(.keyMismatch, "\(source): the private key does not match the certificate; restore the matching key")
         }
         self.certificate = certificate
         self.key = key

@@ -60,8 +60,6 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
             case restartFailed = "restart-failed"
             case healthCheckFailed = "health-check-failed"
             case subprocessFailed = "subprocess-failed"
-            case conflict
-            case verification
         }
 
         // Input the operator gave.
@@ -151,11 +149,6 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let restartFailed = Code(.restartFailed)
         public static let healthCheckFailed = Code(.healthCheckFailed)
         public static let subprocessFailed = Code(.subprocessFailed)
-
-        // Coarse codes still being refined into the ones above.
-        public static let conflict = Code(.conflict)
-        public static let verification = Code(.verification)
-        public static let externalCA = externalAuthority
     }
 
     public let code: Code

@@ -56,7 +56,7 @@ public final class PrivateKey: @unchecked Sendable {
         let key = try MemoryBIO.reading(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
         guard let key else {
             PKIError.clearOpenSSLErrors()
-            throw PKIError(.conflict, "\(source) is not a readable PEM private key; restore it from a backup or remove it together with its certificate")
+            throw PKIError(.unreadableKey, "\(source) is not a readable PEM private key; restore it from a backup or move it away together with its certificate")
         }
         self.init(owning: key)
     }

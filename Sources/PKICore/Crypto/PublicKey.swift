@@ -18,7 +18,7 @@ public final class PublicKey: @unchecked Sendable {
         let key = try MemoryBIO.reading(pem) { bio in PEM_read_bio_PUBKEY(bio, nil, nil, nil) }
         guard let key else {
             PKIError.clearOpenSSLErrors()
-            throw PKIError(.conflict, "\(source) does not hold a PEM public key; restore it or remove it to have it regenerated")
+            throw PKIError(.unreadableKey, "\(source) does not hold a PEM public key; restore it from a backup or move it away to have it regenerated")
         }
         self.init(owning: key)
     }

@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// `renew`: kubeadm's renewal (the current certificate is the template, new key, new serial, validity
 /// from now) made crash-safe, serialised by the PKI lock, backed up, and reported item by item.
@@ -58,7 +58,12 @@ public struct CertificateRenewal: Sendable {
         self.recorder = recorder
     }
 
-    public static let restartReminder = "Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates."
+    /// kubeadm's closing line after `certs renew`.
+    public static var restartReminder: String {
+        let names = CertificateCatalogue.kubeadmRestartNotice.map(\.rawValue)
+        let list = names.dropLast().joined(separator: ", ") + (names.count > 1 ? " and " : "") + (names.last ?? "")
+        return "Done renewing certificates. You must restart the \(list), so that they can use the new certificates."
+    }
 
     /// Every name `renew` accepts for this cluster, in output order.
     public static func renewableNames(for config: ClusterConfig) -> [CertificateName] {

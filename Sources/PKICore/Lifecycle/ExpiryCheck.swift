@@ -1,5 +1,4 @@
 import Foundation
-import PKICatalogue
 import PKIStore
 
 /// `check-expiration`: read every certificate, record what was found, and report it as kubeadm does.

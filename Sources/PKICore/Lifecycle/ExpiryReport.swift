@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// kubeadm's `certs check-expiration` data: renewable certificates and CAs with their time left.
 public struct ExpiryReport: Sendable, Equatable {

@@ -1,7 +1,6 @@
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 /// JSON as Go's encoding/json writes it: fields in declaration order, `json.MarshalIndent`'s layout
 /// (`"key": value`, two spaces), and Go's escaping of `<`, `>` and `&`. Foundation's encoder orders keys
 /// by hash on Linux and writes `"key" : value`, which would make pkictl's output differ from cfssl's for no reason.

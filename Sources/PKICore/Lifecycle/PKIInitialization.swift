@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// `init-ca` and `init`: create what is missing of a cluster's PKI, reuse what is valid, refuse what is not.
 ///

@@ -1,7 +1,4 @@
 import PKICrypto
-import PKINetwork
-import PKIStore
-import PKICatalogue
 /// Where lifecycle operations report progress (kubeadm-style `[phase] ...` lines) and warnings.
 public struct ProgressLog: Sendable {
     public let info: @Sendable (String) -> Void

@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// What pkid is told about when to renew; everything else comes from the kubeadm config.
 public struct RenewalPolicy: Sendable {

@@ -125,13 +125,13 @@ public enum AtomicFile {
             candidate = parent
         }
         guard isDirectory.boolValue else {
-            throw PKIError(.io, "\(candidate) is not a directory; cannot write under \(path)")
+            throw PKIError(.notWritable, "\(candidate) is not a directory; cannot write under \(path)")
         }
         // A probe directory, removed at once, catches read-only mounts and pseudo filesystems that
         // access(2) reports as writable for root.
         let probe = candidate + "/" + probePrefix + (try SecureRandom.bytes(6).lowercaseHex)
         guard mkdir(probe, 0o700) == 0 else {
-            throw PKIError(.io, "directory \(candidate) is not writable (\(String(cString: strerror(errno)))); run as root or choose another directory (writing \(path))")
+            throw PKIError(.notWritable, "directory \(candidate) is not writable (\(String(cString: strerror(errno)))); run as root or choose another directory (writing \(path))")
         }
         rmdir(probe)
     }

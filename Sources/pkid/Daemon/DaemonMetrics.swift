@@ -1,9 +1,9 @@
 import Foundation
-import PKICrypto
-import PKIStore
 import PKICatalogue
-import PKILifecycle
 import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKIStore
 
 /// What /metrics and /readyz report: the last pass's view of every certificate and pkid's own counters.
 /// Only public facts go in (names, paths, CNs, serials, dates); never key material or a certificate key.

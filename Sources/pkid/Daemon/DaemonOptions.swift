@@ -47,7 +47,7 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Where manifests wait during a restart, on the manifests dir's filesystem. (default: <manifests-dir>/../pkid-held-manifests)", valueName: "dir"))
     public var holdingDir: String?
 
-    @Option(help: ArgumentHelp("Where to ask a component's health, e.g. kube-apiserver=https://127.0.0.1:6443/readyz (repeatable).", valueName: "component=url"),
+    @Option(help: ArgumentHelp("Where to ask a component's health, e.g. \(ComponentName.kubeAPIServer)=https://127.0.0.1:6443/readyz (repeatable).", valueName: "component=url"),
             transform: ComponentSetting.url)
     public var healthUrl: [ComponentSetting] = []
 

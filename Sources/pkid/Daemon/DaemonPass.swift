@@ -1,10 +1,10 @@
 import Foundation
 import Logging
-import PKICrypto
-import PKIStore
 import PKICatalogue
-import PKILifecycle
 import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKIStore
 
 /// One pass as the daemon runs it: the renewal pass, its log lines and metrics, and the owed restarts.
 struct DaemonPass {

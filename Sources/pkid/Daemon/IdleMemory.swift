@@ -2,11 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
-import PKICommandLine
+import PKIStore
 
 /// Hands back, while pkid sleeps, the memory a pass or start-up touched but an idle daemon does not need.
 ///

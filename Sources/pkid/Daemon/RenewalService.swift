@@ -1,12 +1,12 @@
 import Foundation
 import Logging
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import ServiceLifecycle
 import UnixSignals
-import PKICrypto
-import PKIStore
-import PKICatalogue
-import PKILifecycle
-import PKICommandLine
 
 /// The daemon's work as a Service: passes on schedule (or at SIGHUP), then the restarts they make necessary,
 /// one component at a time. Graceful shutdown cancels the loop; the current file operation completes first.

@@ -1,9 +1,5 @@
 import Hummingbird
-import PKICrypto
-import PKIStore
-import PKICatalogue
 import PKILifecycle
-import PKICommandLine
 
 /// /metrics (Prometheus text), /healthz (the process answers) and /readyz (the last pass succeeded).
 enum StatusEndpoints {

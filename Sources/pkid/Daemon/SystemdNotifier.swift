@@ -2,11 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import PKICrypto
-import PKIStore
 import PKICatalogue
+import PKICrypto
 import PKILifecycle
-import PKICommandLine
+import PKIStore
 
 /// sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. A no-op when not run by systemd.
 enum SystemdNotifier {

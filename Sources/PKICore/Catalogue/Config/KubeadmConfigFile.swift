@@ -1,7 +1,7 @@
 import Foundation
-import Yams
 import PKICrypto
 import PKIStore
+import Yams
 
 /// The fields pkictl honours from a kubeadm config file (InitConfiguration + ClusterConfiguration,
 /// kubeadm.k8s.io/v1beta3 or v1beta4, multi-document; other kinds are ignored).

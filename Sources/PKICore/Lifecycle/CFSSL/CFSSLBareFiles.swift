@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// `cfssljson [-bare] NAME`: splits gencert's JSON into NAME.pem (certificate), NAME-key.pem (key, 0600) and
 /// NAME.csr. `-bare` means the input is gencert's own JSON; without it, cfssl's API envelope

@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// `cfssl certinfo -cert FILE`: the JSON fields cfssl prints for a certificate.
 public struct CFSSLCertificateInfo: Sendable, Equatable {
@@ -71,7 +71,7 @@ public struct CFSSLCertificateInfo: Sendable, Equatable {
     /// Reads the first certificate of `path`.
     public static func read(path: String) throws -> CFSSLCertificateInfo {
         guard let data = try PKIDirectory.read(path) else {
-            throw PKIError(.invalidInput, "\(path): no such file; pass a PEM certificate to -cert")
+            throw PKIError(.fileNotFound, "\(path): no such file; pass a PEM certificate to -cert")
         }
         return try CFSSLCertificateInfo(Certificate(pem: data, source: path))
     }

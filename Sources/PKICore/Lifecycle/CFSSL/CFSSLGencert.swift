@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// `cfssl gencert`: a new key, its CSR and a certificate, either a self-signed CA (`-initca`) or a leaf
 /// signed by an existing CA under a signing profile. Built on the same templates and signer as kubeadm's certs.
@@ -79,7 +79,7 @@ public struct CFSSLGencert: Sendable {
     public static func loadAuthority(certificatePath: String, keyPath: String) throws -> SigningAuthority {
         func read(_ path: String, _ flag: String) throws -> Data {
             guard let data = try PKIDirectory.read(path) else {
-                throw PKIError(.invalidInput, "\(path) (\(flag)): no such file; pass the CA's PEM file")
+                throw PKIError(.fileNotFound, "\(path) (\(flag)): no such file; pass the CA's PEM file")
             }
             return data
         }
@@ -145,7 +145,7 @@ extension CFSSLGencert {
     public func run(_ invocation: Invocation) throws -> CFSSLCertificateBundle {
         let config = try invocation.configPath.map { path -> CFSSLSigningConfig in
             guard let data = try PKIDirectory.read(path) else {
-                throw PKIError(.invalidInput, "\(path) (-config): no such file; pass the signing config JSON")
+                throw PKIError(.fileNotFound, "\(path) (-config): no such file; pass the signing config JSON")
             }
             return try CFSSLSigningConfig.parse(data, source: path)
         }

@@ -1,7 +1,7 @@
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 /// cfssl's reading of a `hosts` entry: an IP address, else an email address, else a URI, else a DNS name.
 public enum CFSSLHosts {
     public static func classify(_ hosts: [String]) -> SubjectAltNames {

@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// Decoding cfssl's JSON files the way Go's encoding/json reads them: field names match case-insensitively
 /// (`"cn"` works as well as `"CN"`), unknown fields are ignored, and every failure is one line naming the file.

@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// cfssl's CSR JSON (`ca-csr.json`, `etcd-csr.json`): the subject, hosts and key of a new certificate.
 public struct CFSSLRequest: Sendable, Equatable, Decodable {

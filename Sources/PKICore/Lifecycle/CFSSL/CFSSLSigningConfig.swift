@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// cfssl's signing configuration (`ca-config.json`): `signing.default` and named `signing.profiles`.
 public struct CFSSLSigningConfig: Sendable, Equatable {

@@ -1,7 +1,7 @@
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 /// cfssl's usage names (signing profiles' `usages`), split into keyUsage bits and extendedKeyUsage purposes.
 public enum CFSSLUsage {
     public static let keyUsages: [String: KeyUsage] = [

@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// `etcd-certs`: the PKI of an external etcd cluster, laid out so each member's directory can be copied to
 /// its host as is. The certificates are kubeadm's own etcd rows of the catalogue (etcd CA, etcd-server,
@@ -105,7 +105,7 @@ public struct EtcdClusterPKI: Sendable {
             if let data = try PKIDirectory.read(copy) {
                 let certificate = try Certificate(pem: data, source: copy)
                 guard let ca = existingCA, certificate.isSameCertificate(as: ca.certificate) else {
-                    throw PKIError(.conflict, "\(copy) is not the CA in \(rootDirectory.certificatePath(Self.caBaseName)); remove \(member.name)/ to rebuild that member")
+                    throw PKIError(.wrongAuthority, "\(copy) is not the CA in \(rootDirectory.certificatePath(Self.caBaseName)); remove \(member.name)/ to rebuild that member")
                 }
                 plan.kept.append(relative(copy))
             } else {
@@ -178,13 +178,13 @@ public struct EtcdClusterPKI: Sendable {
             return nil
         case let (certificate?, key?):
             guard certificate.isCA else {
-                throw PKIError(.conflict, "\(directory.certificatePath(Self.caBaseName)) is not a CA certificate; move it away to have a new etcd CA made")
+                throw PKIError(.notAnAuthority, "\(directory.certificatePath(Self.caBaseName)) is not a CA certificate; move it away to have a new etcd CA made")
             }
             return try SigningAuthority(certificate: certificate, key: key, source: directory.keyPath(Self.caBaseName))
         case (_?, nil):
-            throw PKIError(.conflict, "\(directory.certificatePath(Self.caBaseName)) exists without \(directory.keyPath(Self.caBaseName)); etcd-certs needs the CA key to sign, restore it")
+            throw PKIError(.missingKey, "\(directory.certificatePath(Self.caBaseName)) exists without \(directory.keyPath(Self.caBaseName)); etcd-certs needs the CA key to sign, restore it")
         case (nil, _?):
-            throw PKIError(.conflict, "\(directory.keyPath(Self.caBaseName)) exists without \(directory.certificatePath(Self.caBaseName)); restore the certificate or remove the key")
+            throw PKIError(.missingCertificate, "\(directory.keyPath(Self.caBaseName)) exists without \(directory.certificatePath(Self.caBaseName)); restore the certificate or remove the key")
         }
     }
 
@@ -198,14 +198,14 @@ public struct EtcdClusterPKI: Sendable {
             return false
         case let (certificate?, key?):
             guard key.matches(certificate) else {
-                throw PKIError(.conflict, "\(certificatePath) does not match \(leaf.directory.keyPath(leaf.fileBase)); remove both to have them rebuilt")
+                throw PKIError(.keyMismatch, "\(certificatePath) does not match \(leaf.directory.keyPath(leaf.fileBase)); remove both to have them rebuilt")
             }
             guard let authority, certificate.isIssued(by: authority.certificate) else {
-                throw PKIError(.conflict, "\(certificatePath) was not issued by the etcd CA in \(PKIDirectory(root: root).certificatePath(Self.caBaseName)); remove it and its key to have them rebuilt")
+                throw PKIError(.wrongAuthority, "\(certificatePath) was not issued by the etcd CA in \(PKIDirectory(root: root).certificatePath(Self.caBaseName)); remove it and its key to have them rebuilt")
             }
             return true
         default:
-            throw PKIError(.conflict, "\(certificatePath) and \(leaf.directory.keyPath(leaf.fileBase)) must exist together; remove the one left to have the pair rebuilt")
+            throw PKIError(.missingKey, "\(certificatePath) and \(leaf.directory.keyPath(leaf.fileBase)) must exist together; remove the one left to have the pair rebuilt")
         }
     }
 

@@ -1,7 +1,7 @@
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// What the operator pastes after `etcd-certs`: kubeadm's `etcd.external` block and each member's etcd flags,
 /// for the layout EtcdClusterPKI writes once each member's directory is copied to `hostDirectory` on its host.

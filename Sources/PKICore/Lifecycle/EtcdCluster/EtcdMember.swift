@@ -1,7 +1,7 @@
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 /// One member of an external etcd cluster: its name (also its DNS SAN and directory) and its IP address.
 public struct EtcdMember: Sendable, Equatable {
     public let name: String

@@ -2,10 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// Asks a control-plane component's own health endpoint, as the catalogue describes it (etcd's /health with the
 /// healthcheck-client certificate, the API server's /readyz with apiserver-kubelet-client, controller-manager

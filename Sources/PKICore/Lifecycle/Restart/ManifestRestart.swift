@@ -2,10 +2,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// kubeadm's documented restart: move the manifest out of the manifests dir, let the kubelet stop the pod,
 /// move it back. The move is recorded (database row, then rename) before it happens, and `restoreHeld` puts

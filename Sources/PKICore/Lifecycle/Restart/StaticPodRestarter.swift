@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// One way of making the kubelet restart a static pod. `restart` returns once the pod has been told to
 /// start again; the rollout then waits for its health endpoint.

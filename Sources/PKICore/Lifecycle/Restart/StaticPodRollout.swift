@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// Asks one component whether it is healthy; nil when it is, else why not.
 public protocol ComponentHealthProbe: Sendable {

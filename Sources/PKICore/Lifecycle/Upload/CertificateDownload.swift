@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// `download-certs`: fetch kubeadm-certs (from a manifest file or the API), refuse an expired or damaged
 /// upload, and install the shared CA material on this node (kubeadm's `join --control-plane --certificate-key`).

@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// `upload-certs`: seal the shared CA material under a certificate key, as a manifest file or straight into
 /// the cluster through the API (kubeadm's `init phase upload-certs --upload-certs`).

@@ -1,8 +1,8 @@
 import Foundation
+import PKICatalogue
 import PKICrypto
 import PKINetwork
 import PKIStore
-import PKICatalogue
 
 /// The data of Secret `kube-system/kubeadm-certs`: each shared file sealed with AES-256-GCM under the
 /// certificate key, keyed by kubeadm's data key; an empty value stands for a file the uploader did not have.
@@ -42,16 +42,16 @@ public struct KubeadmCertsBundle: Sendable, Equatable {
             do {
                 opened = try AESGCM.open(sealed, key: key)
             } catch {
-                throw PKIError(.verification, "\(source) entry \(file.dataKey) is too short to be an encrypted file; the Secret is damaged, run upload-certs again")
+                throw PKIError(.tamperedBundle, "\(source) entry \(file.dataKey) is too short to be an encrypted file; the Secret is damaged, run upload-certs again")
             }
             if let opened { plaintexts[file.name] = opened } else { failed.append(file.dataKey) }
         }
         if !failed.isEmpty {
             // A wrong key fails every entry; a key that opens some entries but not others means altered data.
             if plaintexts.isEmpty {
-                throw PKIError(.verification, "the certificate key does not decrypt \(source); pass the key printed by upload-certs (or by `kubeadm init phase upload-certs`)")
+                throw PKIError(.wrongCertificateKey, "the certificate key does not decrypt \(source); pass the key printed by upload-certs (or by `kubeadm init phase upload-certs`)")
             }
-            throw PKIError(.verification, "\(source) entry \(failed.joined(separator: ", ")) failed authentication: the Secret was altered or damaged; run upload-certs again")
+            throw PKIError(.tamperedBundle, "\(source) entry \(failed.joined(separator: ", ")) failed authentication: the Secret was altered or damaged; run upload-certs again")
         }
         try Self.validate(plaintexts, files: files, source: source)
         return plaintexts
@@ -74,19 +74,19 @@ public struct KubeadmCertsBundle: Sendable, Equatable {
                 case .kubeconfig: continue
                 }
             } catch let error as PKIError {
-                throw PKIError(.conflict, "\(error.message.components(separatedBy: ";").first ?? label); the uploaded file is not usable, check it on the uploading node")
+                throw PKIError(error.code, "\(error.message.components(separatedBy: ";").first ?? label); the uploaded file is not usable, check it on the uploading node")
             }
         }
         for file in files {
             guard let other = file.pairedWith.flatMap({ byName[$0] }) else { continue }
             let selfPresent = plaintexts[file.name] != nil, otherPresent = plaintexts[other.name] != nil
             if file.content == .privateKey, selfPresent, !otherPresent {
-                throw PKIError(.conflict, "\(source) has \(file.dataKey) but an empty \(other.dataKey); a key without its certificate cannot be used, run upload-certs again")
+                throw PKIError(.incompleteBundle, "\(source) has \(file.dataKey) but an empty \(other.dataKey); a key without its certificate cannot be used, run upload-certs again")
             }
             guard let key = privateKeys[file.name] else { continue }
             let matches = certificates[other.name].map { key.matches($0) } ?? publicKeys[other.name].map { key.matches($0) } ?? true
             guard matches else {
-                throw PKIError(.conflict, "\(source): \(file.dataKey) does not match \(other.dataKey); the uploading node's files are mismatched, fix them and run upload-certs again")
+                throw PKIError(.keyMismatch, "\(source): \(file.dataKey) does not match \(other.dataKey); the uploading node's files are mismatched, fix them and run upload-certs again")
             }
         }
         for file in files where file.authorityCheck != .none {
@@ -94,11 +94,12 @@ public struct KubeadmCertsBundle: Sendable, Equatable {
             let selfSigned = file.authorityCheck == .ca || certificate.isSelfSigned
             guard certificate.isCA, selfSigned else {
                 let expected = file.authorityCheck == .ca ? "a CA (CA:TRUE)" : "a self-signed CA (CA:TRUE)"
-                throw PKIError(.conflict, "\(source): \(file.dataKey) is not \(expected); refusing to install it as \(file.name)")
+                throw PKIError(.notAnAuthority, "\(source): \(file.dataKey) is not \(expected); refusing to install it as \(file.name)")
             }
         }
         guard let clusterCA = SharedFiles.clusterCA(in: files), certificates[clusterCA.name] != nil else {
-            throw PKIError(.conflict, "\(source) holds no cluster CA certificate (ca.crt is empty); run upload-certs on a node that has the cluster CA")
+            let name = SharedFiles.clusterCA(in: files)?.name ?? "the cluster CA"
+            throw PKIError(.incompleteBundle, "\(source) holds no cluster CA certificate (\(name) is empty); run upload-certs on a node that has the cluster CA")
         }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import PKICrypto
-import PKIStore
 
 /// Go's `time.Duration` text form ("8760h", "87600h0m0s", "1h30m", "1.5h"), used by kubeadm's config.
 public enum GoDuration {
