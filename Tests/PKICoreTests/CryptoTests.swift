@@ -84,7 +84,7 @@ final class CryptoTests: XCTestCase {
         let authority = try SigningAuthority(certificate: ca, key: caKey, source: "ca.key")
         let leafKey = try PrivateKey.generate(.ecdsaP256)
         let template = try Fixtures.leafTemplate()
-        let leaf = try authority.issue(template, for: leafKey)
+        let leaf = try authority.issue(template, for: leafKey).certificate()
 
         XCTAssertFalse(leaf.isCA)
         XCTAssertEqual(leaf.subject.organizations, ["org-a", "org-b"])

@@ -12,9 +12,9 @@ final class StoreTests: XCTestCase {
         try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
     }
 
-    private func makePair(_ algorithm: KeyAlgorithm = .ecdsaP256) throws -> (Certificate, PrivateKey) {
+    private func makePair(_ algorithm: KeyAlgorithm = .ecdsaP256) throws -> (IssuedCertificate, PrivateKey) {
         let key = try PrivateKey.generate(algorithm)
-        return (try Certificate.selfSigned(try Fixtures.caTemplate(), key: key), key)
+        return (try IssuedCertificate.selfSigned(try Fixtures.caTemplate(), key: key), key)
     }
 
     func testAtomicWriteSetsModeAndLeavesNoTempFile() throws {
@@ -63,12 +63,13 @@ final class StoreTests: XCTestCase {
             _ = try AtomicFile.stage(try newKey.pem(), besides: keyPath, mode: 0o600, suffix: PKIDirectory.pendingSuffix)
         }
         func stageCert() throws {
-            _ = try AtomicFile.stage(try newCert.pem(), besides: certPath, mode: 0o644, suffix: PKIDirectory.pendingSuffix)
+            _ = try AtomicFile.stage(newCert.pem(), besides: certPath, mode: 0o644, suffix: PKIDirectory.pendingSuffix)
         }
         func moveAside() throws { XCTAssertEqual(rename(certPath, aside), 0) }
         func moveKeyIn() throws { try AtomicFile.commit(PKIDirectory.hiddenPath(keyPath, suffix: PKIDirectory.pendingSuffix), to: keyPath) }
         func moveCertIn() throws { try AtomicFile.commit(PKIDirectory.hiddenPath(certPath, suffix: PKIDirectory.pendingSuffix), to: certPath) }
-        func assertPair(_ expected: Certificate, _ label: String, line: UInt = #line) throws {
+        func assertPair(_ issued: IssuedCertificate, _ label: String, line: UInt = #line) throws {
+            let expected = try issued.certificate()
             try pki.completeInterruptedWrites()
             let cert = try XCTUnwrap(pki.readCertificate("apiserver"), label, line: line)
             let key = try XCTUnwrap(pki.readKey("apiserver"), label, line: line)

@@ -101,3 +101,10 @@ func whileAdvancing<T: Sendable>(_ clock: ManualWallClock, by step: TimeInterval
     defer { driver.cancel() }
     return try await operation()
 }
+
+extension Certificate {
+    /// A self-signed certificate, parsed: tests inspect what they make.
+    static func selfSigned(_ template: CertificateTemplate, key: PrivateKey) throws -> Certificate {
+        try IssuedCertificate.selfSigned(template, key: key).certificate()
+    }
+}

@@ -99,7 +99,7 @@ final class UploadBundleTests: XCTestCase {
         let leafKey = try PrivateKey.generate(.ecdsaP256)
         let leaf = try SigningAuthority(certificate: ca, key: caKey, source: "ca").issue(try Fixtures.leafTemplate(), for: leafKey)
         var notCA = sealed.bundle
-        notCA.entries["front-proxy-ca.crt"] = try AESGCM.seal(try leaf.pem(), key: sealed.key)
+        notCA.entries["front-proxy-ca.crt"] = try AESGCM.seal(leaf.pem(), key: sealed.key)
         notCA.entries["front-proxy-ca.key"] = try AESGCM.seal(try leafKey.pem(), key: sealed.key)
         assertOpenFails(notCA, sealed, "front-proxy-ca.crt is not a self-signed CA")
     }

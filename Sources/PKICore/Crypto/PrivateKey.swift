@@ -5,12 +5,18 @@ import Foundation
 public final class PrivateKey: @unchecked Sendable {
     // EVP_PKEY is immutable after creation and safe to share across threads for reads.
     let pointer: OpaquePointer
+    private let publicKeyInfo = SubjectPublicKeyInfo.Cache()
 
     init(owning pointer: OpaquePointer) {
         self.pointer = pointer
     }
 
     deinit { EVP_PKEY_free(pointer) }
+
+    /// The public half's SubjectPublicKeyInfo, built once per key.
+    var subjectPublicKeyInfo: SubjectPublicKeyInfo {
+        get throws { try publicKeyInfo.value(for: pointer) }
+    }
 
     /// A fresh key from OpenSSL's default provider.
     public static func generate(_ algorithm: KeyAlgorithm) throws -> PrivateKey {

@@ -5,6 +5,7 @@ import Foundation
 public final class PublicKey: @unchecked Sendable {
     // EVP_PKEY is immutable after creation and safe to share across threads for reads.
     let pointer: OpaquePointer
+    private let publicKeyInfo = SubjectPublicKeyInfo.Cache()
 
     /// Takes ownership of one reference to `pointer`.
     init(owning pointer: OpaquePointer) {
@@ -12,6 +13,11 @@ public final class PublicKey: @unchecked Sendable {
     }
 
     deinit { EVP_PKEY_free(pointer) }
+
+    /// This key's SubjectPublicKeyInfo, built once per key.
+    var subjectPublicKeyInfo: SubjectPublicKeyInfo {
+        get throws { try publicKeyInfo.value(for: pointer) }
+    }
 
     /// Parses a PKIX `PUBLIC KEY` PEM block.
     public convenience init(pem: Data, source: String) throws {

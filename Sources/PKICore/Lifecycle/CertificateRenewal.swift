@@ -168,7 +168,7 @@ public struct CertificateRenewal: Sendable {
         return algorithm
     }
 
-    private func renew(_ item: RenewalPlan.Item, current: Certificate, signer: SigningAuthority, key: PrivateKey, now: Date) throws -> Certificate {
+    private func renew(_ item: RenewalPlan.Item, current: Certificate, signer: SigningAuthority, key: PrivateKey, now: Date) throws -> IssuedCertificate {
         let template = CertificateTemplate.renewing(current, serial: try SecureRandom.serialNumber(), now: now, validity: config.certificateValidity)
         let renewed = try signer.issue(template, for: key)
         try item.location.write(renewed, key: key, authority: signer.certificate)

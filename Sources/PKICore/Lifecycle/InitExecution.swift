@@ -59,8 +59,9 @@ struct InitExecution {
             case .create:
                 log.info("[certs] Generating \"\(spec.baseName)\" certificate and key")
                 let key = try nextKey()
-                let certificate = try Certificate.selfSigned(spec.template(for: config, now: now, serial: SecureRandom.serialNumber()), key: key)
-                try authority.location.write(certificate, key: key, authority: certificate)
+                let issued = try IssuedCertificate.selfSigned(spec.template(for: config, now: now, serial: SecureRandom.serialNumber()), key: key)
+                let certificate = try issued.certificate()
+                try authority.location.write(issued, key: key, authority: certificate)
                 signers[spec.name] = try SigningAuthority(certificate: certificate, key: key, source: authority.location.keyPath)
                 report.created.append(spec.name.rawValue)
             }

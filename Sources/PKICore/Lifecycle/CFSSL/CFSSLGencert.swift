@@ -42,7 +42,7 @@ public struct CFSSLGencert: Sendable {
             keyUsage: [.keyCertSign, .cRLSign],
             subjectAltNames: sans
         )
-        let certificate = try Certificate.selfSigned(template, key: key)
+        let certificate = try IssuedCertificate.selfSigned(template, key: key)
         return try CFSSLCertificateBundle(certificate: certificate, request: request, sans: sans, key: key)
     }
 
@@ -101,11 +101,11 @@ public struct CFSSLCertificateBundle: Sendable, Codable, Equatable {
         self.key = key
     }
 
-    init(certificate: Certificate, request: CFSSLRequest, sans: SubjectAltNames, key: PrivateKey) throws {
+    init(certificate: IssuedCertificate, request: CFSSLRequest, sans: SubjectAltNames, key: PrivateKey) throws {
         let csr = try CertificateRequest.build(subject: request.subject, sans: sans, key: key)
         self.init(
-            cert: String(decoding: try certificate.pem(), as: UTF8.self),
-            csr: String(decoding: try csr.pem(), as: UTF8.self),
+            cert: String(decoding: certificate.pem(), as: UTF8.self),
+            csr: String(decoding: csr.pem(), as: UTF8.self),
             key: String(decoding: try key.pem(), as: UTF8.self)
         )
     }

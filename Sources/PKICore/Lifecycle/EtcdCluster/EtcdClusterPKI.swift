@@ -142,9 +142,9 @@ public struct EtcdClusterPKI: Sendable {
             }
             let spec = EtcdClusterLayout.authority.spec
             let config = try Self.config(for: members[0], algorithm: algorithm)
-            let certificate = try Certificate.selfSigned(spec.template(for: config, now: now, serial: SecureRandom.serialNumber()), key: key)
-            try rootDirectory.write(certificate: certificate, key: key, baseName: Self.caBaseName)
-            authority = try SigningAuthority(certificate: certificate, key: key, source: rootDirectory.keyPath(Self.caBaseName))
+            let issued = try IssuedCertificate.selfSigned(spec.template(for: config, now: now, serial: SecureRandom.serialNumber()), key: key)
+            try rootDirectory.write(certificate: issued, key: key, baseName: Self.caBaseName)
+            authority = try SigningAuthority(certificate: try issued.certificate(), key: key, source: rootDirectory.keyPath(Self.caBaseName))
             log.info("[etcd-certs] Generated the etcd CA \(rootDirectory.certificatePath(Self.caBaseName))")
             report.created += [relative(rootDirectory.keyPath(Self.caBaseName)), relative(rootDirectory.certificatePath(Self.caBaseName))]
         }
@@ -163,7 +163,7 @@ public struct EtcdClusterPKI: Sendable {
             let certificate = try authority.issue(template, for: key)
             try leaf.directory.write(certificate: certificate, key: key, baseName: leaf.fileBase)
             let path = leaf.directory.certificatePath(leaf.fileBase)
-            log.info("[etcd-certs] Generated \(relative(path)) for \(certificate.subject)")
+            log.info("[etcd-certs] Generated \(relative(path)) for \(certificate.template.subject)")
             report.created += [relative(leaf.directory.keyPath(leaf.fileBase)), relative(path)]
         }
         return report

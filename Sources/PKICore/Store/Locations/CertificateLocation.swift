@@ -17,7 +17,7 @@ public protocol CertificateLocation: Sendable {
     func strayFiles() -> [String]
     /// Replaces, or first writes, the certificate and its key so that no reader ever sees them mismatched;
     /// `authority` is the CA certificate a kubeconfig carries as its trust.
-    func write(_ certificate: Certificate, key: PrivateKey, authority: Certificate) throws
+    func write(_ certificate: IssuedCertificate, key: PrivateKey, authority: Certificate) throws
 }
 
 /// A certificate as a report shows it: where its bytes are and, in a kubeconfig, whose it is.

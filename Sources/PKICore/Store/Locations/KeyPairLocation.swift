@@ -32,7 +32,7 @@ public struct KeyPairLocation: CertificateLocation {
         FileManager.default.fileExists(atPath: path) || !FileManager.default.fileExists(atPath: keyPath) ? [] : [keyPath]
     }
 
-    public func write(_ certificate: Certificate, key: PrivateKey, authority: Certificate) throws {
+    public func write(_ certificate: IssuedCertificate, key: PrivateKey, authority: Certificate) throws {
         try directory.write(certificate: certificate, key: key, baseName: baseName)
     }
 }

@@ -69,15 +69,15 @@ public struct KubeconfigLocation: CertificateLocation {
 
     public func strayFiles() -> [String] { [] }
 
-    public func write(_ certificate: Certificate, key: PrivateKey, authority: Certificate) throws {
+    public func write(_ certificate: IssuedCertificate, key: PrivateKey, authority: Certificate) throws {
         let updated: Data
         if let original = try PKIDirectory.read(path) {
             updated = try Kubeconfig.updatingCredentials(original, source: path, certificateAuthority: try authority.pem(),
-                                                         clientCertificate: try certificate.pem(), clientKey: try key.pem())
+                                                         clientCertificate: certificate.pem(), clientKey: try key.pem())
         } else {
             let identity = try identity()
             updated = try Kubeconfig(clusterName: identity.clusterName, server: identity.server, certificateAuthority: try authority.pem(),
-                                     userName: identity.userName, clientCertificate: try certificate.pem(), clientKey: try key.pem()).rendered()
+                                     userName: identity.userName, clientCertificate: certificate.pem(), clientKey: try key.pem()).rendered()
             try AtomicFile.createDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         }
         try AtomicFile.write(updated, to: path, mode: StoredFile.Kind.kubeconfig.mode)

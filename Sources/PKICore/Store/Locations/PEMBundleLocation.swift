@@ -25,7 +25,7 @@ public struct PEMBundleLocation: CertificateLocation {
 
     public func strayFiles() -> [String] { [] }
 
-    public func write(_ certificate: Certificate, key: PrivateKey, authority: Certificate) throws {
+    public func write(_ certificate: IssuedCertificate, key: PrivateKey, authority: Certificate) throws {
         throw PKIError(.notManaged, "\(path) is rotated by its owner (the kubelet); pkictl does not write it")
     }
 }
