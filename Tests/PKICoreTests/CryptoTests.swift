@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 @testable import PKICatalogue
 @testable import PKICommandLine
@@ -37,6 +38,39 @@ final class CryptoTests: XCTestCase {
             XCTAssertTrue(check.output.contains("RSA key ok"), check.output)
             XCTAssertTrue(check.output.contains("Private-Key: (\(algorithm.rsaBits) bit, 2 primes)"), check.output)
             XCTAssertTrue(check.output.contains("publicExponent: 65537"), check.output)
+        }
+    }
+
+    /// The invariants that justify the prime-based generator: FIPS 186-5's conditions on every key, OpenSSL's own
+    /// consistency check, and the provider's keygen wherever OpenSSL runs in FIPS mode.
+    func testRSAKeysMeetFIPS186AndTheProviderGeneratesInFIPSMode() throws {
+        for bits in [2048, 2048, 2048, 3072, 4096] {
+            let key = try PrivateKey.generateRSA(bits: bits)
+            XCTAssertEqual(RSAKeyGeneration.fips186Problems(key.pointer), [], "RSA-\(bits)")
+            XCTAssertEqual(EVP_PKEY_get_bits(key.pointer), Int32(bits))
+            let check = EVP_PKEY_CTX_new_from_pkey(nil, key.pointer, nil)
+            defer { EVP_PKEY_CTX_free(check) }
+            XCTAssertEqual(EVP_PKEY_check(check), 1, "OpenSSL's full key check (primality, pairwise) of RSA-\(bits)")
+        }
+        XCTAssertEqual(RSAKeyGeneration.method(fipsMode: true), .provider)
+        XCTAssertEqual(RSAKeyGeneration.method(fipsMode: false), .primes)
+        XCTAssertFalse(RSAKeyGeneration.isFIPSMode, "this machine's OpenSSL has no FIPS provider configured")
+        let provided = try RSAKeyGeneration.generateWithProvider(bits: 2048)
+        defer { EVP_PKEY_free(provided) }
+        XCTAssertEqual(RSAKeyGeneration.fips186Problems(provided), [], "the checker agrees with OpenSSL's own FIPS 186 keygen")
+    }
+
+    /// The checker is not a rubber stamp: keys that break a condition are named.
+    func testTheFIPS186CheckerNamesWhatAKeyBreaks() throws {
+        let dir = try TemporaryDirectory()
+        for (options, problem) in [(["rsa_keygen_pubexp:3"], "e out of range"), (["rsa_keygen_primes:3"], "out of range")] {
+            let path = dir.path + "/weak.key"
+            let made = try runTool("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+                                   + options.flatMap { ["-pkeyopt", $0] } + ["-out", path])
+            XCTAssertEqual(made.status, 0, made.output)
+            let key = try PrivateKey(pem: try Data(contentsOf: URL(fileURLWithPath: path)), source: path)
+            let problems = RSAKeyGeneration.fips186Problems(key.pointer)
+            XCTAssertTrue(problems.contains { $0.contains(problem) }, "\(options): \(problems)")
         }
     }
 
