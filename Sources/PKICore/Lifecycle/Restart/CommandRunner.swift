@@ -33,9 +33,11 @@ public struct CommandRunner: Sendable {
                 options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
                 do {
                     outcome = try await Subprocess.run(.path(FilePath(path)), arguments: Arguments(arguments), platformOptions: options,
-                                                       input: .none, output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
+                                                       input: .none, output: .string(limit: Self.outputLimit), error: .string(limit: Self.outputLimit))
                 } catch is CancellationError {
                     throw CancellationError()
+                } catch let error as SubprocessError where error.code == .outputLimitExceeded {
+                    throw PKIError(.subprocessFailed, "\(what) \(arguments.joined(separator: " ")) wrote more than \(Self.outputLimit) bytes; it was stopped")
                 } catch {
                     throw PKIError(.subprocessFailed, "cannot run \(what) at \(path) (\(error)); pass its path")
                 }
@@ -56,6 +58,9 @@ public struct CommandRunner: Sendable {
             return result
         }
     }
+
+    /// The most either output stream may carry: crictl's answers are a few lines.
+    static let outputLimit = 1 << 20
 
     /// A bare command name is looked up on PATH; a path is used as given.
     public static func resolve(_ command: String) -> String {
