@@ -82,7 +82,7 @@ print(f"  cfssl gencert   {cf_ns / 1e9:7.2f} s  ({cf_ns / leaves / 1e6:6.2f} ms/
 print(f"  pkictl/cfssl wall time ratio: {pk_ns / cf_ns:.2f}x  (cfssl takes {cf_ns / pk_ns:.2f}x as long)")
 print("in-process, one core:")
 print(f"  full leaves (key + CSR + cert + PEM): {lps:8.0f}/s")
-print(f"  certificate signatures only:          {cps:8.0f}/s")
+print(f"  certificates, one pre-made key:        {cps:8.0f}/s")
 print(f"  openssl speed ecdsap256 sign:         {speed:8.0f}/s")
-print(f"  signatures-only / openssl sign: {cps / speed:.2f}   full leaves / openssl sign: {lps / speed:.2f}")
+print(f"  certificates / openssl sign: {cps / speed:.2f}   full leaves / openssl sign: {lps / speed:.2f}")
 PY

@@ -32,8 +32,6 @@ static inline int pkid_sk_ASN1_OBJECT_num(const EXTENDED_KEY_USAGE *eku) { retur
 static inline ASN1_OBJECT *pkid_sk_ASN1_OBJECT_value(const EXTENDED_KEY_USAGE *eku, int i) { return sk_ASN1_OBJECT_value(eku, i); }
 static inline void pkid_EXTENDED_KEY_USAGE_free(EXTENDED_KEY_USAGE *eku) { sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free); }
 
-static inline GENERAL_NAMES *pkid_GENERAL_NAMES_new(void) { return sk_GENERAL_NAME_new_null(); }
-static inline int pkid_GENERAL_NAMES_push(GENERAL_NAMES *names, GENERAL_NAME *name) { return sk_GENERAL_NAME_push(names, name); }
 
 static inline const unsigned char *pkid_GENERAL_NAME_dns(const GENERAL_NAME *name, int *len) {
     if (name->type != GEN_DNS) return NULL;
@@ -56,37 +54,10 @@ static inline const unsigned char *pkid_GENERAL_NAME_uri(const GENERAL_NAME *nam
     return ASN1_STRING_get0_data(name->d.uniformResourceIdentifier);
 }
 
-/// Builds a GENERAL_NAME of an IA5String kind (GEN_DNS, GEN_EMAIL, GEN_URI) from bytes; NULL on failure.
-static inline GENERAL_NAME *pkid_GENERAL_NAME_ia5(int type, const unsigned char *bytes, int len) {
-    ASN1_IA5STRING *s = ASN1_IA5STRING_new();
-    if (s == NULL) return NULL;
-    if (!ASN1_STRING_set(s, bytes, len)) { ASN1_IA5STRING_free(s); return NULL; }
-    GENERAL_NAME *gn = GENERAL_NAME_new();
-    if (gn == NULL) { ASN1_IA5STRING_free(s); return NULL; }
-    GENERAL_NAME_set0_value(gn, type, s);
-    return gn;
-}
-
-/// Builds an iPAddress GENERAL_NAME from 4 or 16 raw bytes; NULL on failure.
-static inline GENERAL_NAME *pkid_GENERAL_NAME_ipaddress(const unsigned char *bytes, int len) {
-    ASN1_OCTET_STRING *s = ASN1_OCTET_STRING_new();
-    if (s == NULL) return NULL;
-    if (!ASN1_OCTET_STRING_set(s, bytes, len)) { ASN1_OCTET_STRING_free(s); return NULL; }
-    GENERAL_NAME *gn = GENERAL_NAME_new();
-    if (gn == NULL) { ASN1_OCTET_STRING_free(s); return NULL; }
-    GENERAL_NAME_set0_value(gn, GEN_IPADD, s);
-    return gn;
-}
-
-// libssl, for the Kubernetes API client's TLS connection (upload-certs/download-certs --kubeconfig).
+// libssl, for the HTTPS client (the Kubernetes API, etcd and health endpoints).
 #include <openssl/ssl.h>
 
 static inline long pkid_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
 static inline int pkid_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) { return (int)SSL_CTX_set_min_proto_version(ctx, version); }
-
-// X509_REQ extension requests (a STACK_OF(X509_EXTENSION)).
-static inline STACK_OF(X509_EXTENSION) *pkid_X509_EXTENSIONS_new(void) { return sk_X509_EXTENSION_new_null(); }
-static inline int pkid_X509_EXTENSIONS_push(STACK_OF(X509_EXTENSION) *exts, X509_EXTENSION *ext) { return sk_X509_EXTENSION_push(exts, ext); }
-static inline void pkid_X509_EXTENSIONS_free(STACK_OF(X509_EXTENSION) *exts) { sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free); }
 
 #endif

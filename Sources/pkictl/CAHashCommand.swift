@@ -1,16 +1,21 @@
 import ArgumentParser
-import PKICore
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
 struct CAHashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca-hash",
         abstract: "Print the discovery-token CA cert hash (sha256:<hex>) of each certificate in the CA file.",
-        discussion: "Same value as `openssl x509 -pubkey -noout -in ca.crt | openssl pkey -pubin -outform DER | openssl dgst -sha256`."
+        discussion: "Same value as `openssl x509 -pubkey -noout -in \(AuthorityName.ca.spec.baseName).crt | openssl pkey -pubin -outform DER | openssl dgst -sha256`."
     )
 
     @OptionGroup var paths: PathOptions
 
-    @Option(help: ArgumentHelp("CA certificate file. (default: <cert-dir>/ca.crt)", valueName: "file"))
+    @Option(help: ArgumentHelp("CA certificate file. (default: the cluster CA in the cert dir)", valueName: "file"))
     var caCert: String?
 
     @Option(help: ArgumentHelp("Exit 0 when this pin matches a certificate, 1 otherwise; repeatable.", valueName: "pin"))
@@ -34,7 +39,7 @@ struct CAHashCommand: ParsableCommand {
 
     func run() throws {
         // Only the cert dir matters here, so the config file is read just for certificatesDir.
-        let path = try caCert ?? "\(paths.certificateDirectory())/ca.crt"
+        let path = try caCert ?? AuthorityName.ca.spec.location(in: PKIDirectory(root: paths.certificateDirectory())).path
         let pins = try CAPins.pins(ofCertificateFile: path)
         if !verify.isEmpty {
             let matched: Bool
@@ -56,14 +61,5 @@ struct CAHashCommand: ParsableCommand {
             return
         }
         for pin in pins { print(pin) }
-    }
-}
-
-extension PathOptions {
-    /// The cert dir alone: the flag, else the config file's certificatesDir, else the default.
-    func certificateDirectory() throws -> String {
-        if let certDir { return certDir }
-        guard let config else { return ClusterConfig.defaultCertificatesDir }
-        return try KubeadmConfigFile.load(path: config).certificatesDir ?? ClusterConfig.defaultCertificatesDir
     }
 }

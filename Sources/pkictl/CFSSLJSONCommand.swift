@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
 /// cfssl's `cfssljson [-bare] [-f FILE] [NAME]`: gencert's JSON into NAME.pem, NAME-key.pem and NAME.csr.
 struct CFSSLJSONCommand: ParsableCommand {

@@ -1,5 +1,8 @@
 import ArgumentParser
-import PKICore
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
 struct CertificateKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

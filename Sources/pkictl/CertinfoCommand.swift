@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
 /// cfssl's `certinfo -cert FILE`.
 struct CertinfoCommand: ParsableCommand {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
 struct CheckExpirationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,17 +16,12 @@ struct CheckExpirationCommand: ParsableCommand {
 
     @OptionGroup var paths: PathOptions
 
-    @Option(name: [.short, .long], help: "Output format: table, json or yaml.")
-    var output: ExpiryReport.Format = .table
+    @OptionGroup var format: OutputOptions
 
     func run() throws {
         let config = try paths.resolve()
-        let recorder = try paths.inventory()
-        let now = Date()
-        var scan = paths.scan(config).run()
-        paths.record { if let recorder { scan = try recorder.refresh(paths.scan(config), at: now) } }
-        let report = ExpiryReport(scan: scan, now: now)
-        print(report.rendered(output), terminator: "")
+        let report = ExpiryCheck(scan: paths.scan(config), recorder: try paths.recorder(for: config), log: .console).run()
+        print(report.rendered(format.output), terminator: "")
         guard report.unreadable.isEmpty else {
             for error in report.unreadable { Console.error("Error: \(error)") }
             throw ExitCode(1)
@@ -29,4 +29,3 @@ struct CheckExpirationCommand: ParsableCommand {
     }
 }
 
-extension ExpiryReport.Format: ExpressibleByArgument {}

@@ -1,11 +1,16 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
-struct DownloadCertsCommand: ParsableCommand {
+struct DownloadCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download-certs",
-        abstract: "Install the CA material of Secret kube-system/kubeadm-certs on this node, as `kubeadm join --control-plane --certificate-key`.",
+        abstract: "Install the CA material of Secret \(KubeadmObjects.namespace)/\(KubeadmObjects.certsSecret) on this node, as `kubeadm join --control-plane --certificate-key`.",
         discussion: """
         Refuses an upload whose bootstrap token has expired, then decrypts and checks every entry before writing \
         anything (keys 0600, certificates 0644), and prints the cluster CA hash to compare with the join command. \
@@ -31,17 +36,17 @@ struct DownloadCertsCommand: ParsableCommand {
         if (input == nil) == (kubeconfig == nil) { throw ValidationError("pass exactly one of --input FILE and --kubeconfig FILE") }
     }
 
-    func run() throws {
+    func run() async throws {
         let key = try CertificateKey(hex: certificateKey)
         let download = CertificateDownload(config: try paths.resolve(), key: key, force: force, log: .console)
         let report: CertificateDownload.Report
         if let kubeconfig {
-            report = try download.run(client: try KubernetesClient.from(kubeconfigFile: kubeconfig))
+            report = try await download.run(client: try KubernetesClient.from(kubeconfigFile: kubeconfig))
         } else if let input {
             guard let manifest = try PKIDirectory.read(input) else {
-                throw PKIError(.invalidInput, "manifest \(input) does not exist; pass the file upload-certs --output wrote")
+                throw PKIError(.fileNotFound, "manifest \(input) does not exist; pass the file upload-certs --output wrote")
             }
-            report = try download.run(manifest: manifest, source: input)
+            report = try await download.run(manifest: manifest, source: input)
         } else {
             return
         }

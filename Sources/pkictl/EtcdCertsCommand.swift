@@ -1,12 +1,17 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
 /// The whole PKI of an external etcd cluster in one step, and the settings to use it.
-struct EtcdCertsCommand: ParsableCommand {
+struct EtcdCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "etcd-certs",
-        abstract: "Create the certificates of an external etcd cluster (CA, per-member server/peer/healthcheck, apiserver client).",
+        abstract: "Create the certificates of an external etcd cluster (CA, per-member server/peer/healthcheck, the API servers' client).",
         discussion: "Re-running with more members adds theirs; the CA and existing members are never touched."
     )
 
@@ -25,7 +30,7 @@ struct EtcdCertsCommand: ParsableCommand {
     var peerPort: Int = 2380
 
     @Option(help: ArgumentHelp("Where each member's directory is copied on its host.", valueName: "dir"))
-    var hostDir: String = "/etc/kubernetes/pki/etcd"
+    var hostDir: String = EtcdClusterLayout.hostDirectory
 
     func validate() throws {
         for (flag, port) in [("--client-port", clientPort), ("--peer-port", peerPort)] where !(1...65535).contains(port) {
@@ -33,13 +38,15 @@ struct EtcdCertsCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let parsed = try EtcdMember.parseList(members)
         let algorithm = try keys.encryptionAlgorithm.map { try KeyAlgorithm(name: $0) } ?? .default
-        try EtcdClusterPKI(root: out, algorithm: algorithm, log: .console).run(members: parsed)
+        try await EtcdClusterPKI(root: out, algorithm: algorithm, log: .console).run(members: parsed)
 
         let settings = EtcdClusterSettings(members: parsed, clientPort: clientPort, peerPort: peerPort, hostDirectory: hostDir)
-        print("\nCopy \(out)/<member>/ to \(hostDir)/ on each member, and \(out)/ca.crt, \(out)/apiserver-etcd-client.{crt,key} to each control-plane node.")
+        let shared = EtcdClusterLayout.controlPlaneFiles(in: out)
+        print("\nCopy \(out)/<member>/ to \(hostDir)/ on each member, and \(PKIDirectory(root: out).certificatePath(EtcdClusterLayout.authorityBaseName)), "
+              + "\(shared.certificate) and \(shared.key) to each control-plane node.")
         print("\n# kubeadm ClusterConfiguration:")
         print(settings.kubeadmExternalEtcd)
         for member in parsed {

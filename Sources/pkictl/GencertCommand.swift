@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
 /// cfssl's `gencert`, flag for flag, so `cfssl gencert ...` in a script becomes `pkictl gencert ...`.
 struct GencertCommand: ParsableCommand {

@@ -1,21 +1,24 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
-struct InitCACommand: ParsableCommand {
+struct InitCACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init-ca",
-        abstract: "Create the cluster CAs (ca, front-proxy-ca, etcd/ca) and the service-account key pair.",
+        abstract: "Create the cluster CAs (\(CertificateCatalogue.authorities.map(\.baseName).joined(separator: ", "))) and the service-account key pair.",
         discussion: "Existing CAs whose certificate and key match are reused, never overwritten. A CA certificate without its key is kept as an external CA."
     )
 
     @OptionGroup var paths: PathOptions
     @OptionGroup var keys: KeyOptions
 
-    func run() throws {
+    func run() async throws {
         let config = try paths.resolve(ConfigOverrides(encryptionAlgorithm: keys.encryptionAlgorithm))
-        let recorder = try paths.inventory()
-        let report = try PKIInitialization(config: config, log: .console).run(.authorities)
-        paths.record { try recorder?.recordCreated(report.created, scan: paths.scan(config), at: Date()) }
+        try await PKIInitialization(config: config, log: .console, recorder: try paths.recorder(for: config)).run(.authorities)
     }
 }

@@ -1,11 +1,16 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
-struct InitCommand: ParsableCommand {
+struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create the full kubeadm PKI: CAs, the 7 leaf certificates, sa.key/sa.pub and the 5 kubeconfig files.",
+        abstract: "Create the full kubeadm PKI: CAs, the \(CertificateCatalogue.leaves.count) leaf certificates, the service-account key pair and the \(CertificateCatalogue.kubeconfigs.count) kubeconfig files.",
         discussion: "Runs init-ca first when CAs are missing. Valid existing files are reused; anything else stops init before a single file is written."
     )
 
@@ -33,7 +38,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Extra API server certificate SANs, comma-separated; repeatable.", valueName: "sans"))
     var apiserverCertExtraSans: [String] = []
 
-    func run() throws {
+    func run() async throws {
         let extraSANs = apiserverCertExtraSans
             .flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
             .filter { !$0.isEmpty }
@@ -48,8 +53,6 @@ struct InitCommand: ParsableCommand {
             encryptionAlgorithm: keys.encryptionAlgorithm
         )
         let config = try paths.resolve(overrides)
-        let recorder = try paths.inventory()
-        let report = try PKIInitialization(config: config, log: .console).run(.all)
-        paths.record { try recorder?.recordCreated(report.created, scan: paths.scan(config), at: Date()) }
+        try await PKIInitialization(config: config, log: .console, recorder: try paths.recorder(for: config)).run(.all)
     }
 }

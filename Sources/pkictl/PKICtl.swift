@@ -1,7 +1,9 @@
 import ArgumentParser
+import PKICrypto
+import PKIStore
 
 @main
-struct PKICtl: ParsableCommand {
+struct PKICtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkictl",
         abstract: "Certificate lifecycle for kubeadm-style Kubernetes clusters.",

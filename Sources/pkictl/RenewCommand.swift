@@ -1,16 +1,20 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
-struct RenewCommand: ParsableCommand {
+struct RenewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "renew",
         abstract: "Renew leaf certificates and kubeconfig client certificates, as `kubeadm certs renew`.",
         discussion: """
-        Names: all, apiserver, apiserver-kubelet-client, apiserver-etcd-client, front-proxy-client, etcd-server, \
-        etcd-peer, etcd-healthcheck-client, admin.conf, super-admin.conf, controller-manager.conf, scheduler.conf. \
-        The current certificate is the template (CN, O, SANs, extended key usages); a new key of the configured \
-        algorithm and a new serial are made, valid from now. CAs and kubelet.conf are never renewed.
+        Names: all, \(CertificateCatalogue.certificates.filter(\.renewable).map(\.name.rawValue).joined(separator: ", ")) \
+        (the etcd ones with stacked etcd only). The current certificate is the template (CN, O, SANs, extended key usages); a new key of the configured \
+        algorithm and a new serial are made, valid from now. CAs and \(CertificateCatalogue.certificates.filter { !$0.renewable }.map(\.displayName).joined(separator: ", ")) are never renewed.
         """
     )
 
@@ -37,20 +41,18 @@ struct RenewCommand: ParsableCommand {
         if noBackup && backupDir != nil { throw ValidationError("--no-backup and --backup-dir exclude each other") }
     }
 
-    func run() throws {
+    func run() async throws {
         let config = try paths.resolve(ConfigOverrides(encryptionAlgorithm: keys.encryptionAlgorithm))
-        let recorder = dryRun ? nil : try paths.inventory()
-        let now = Date()
-        let backup = noBackup ? nil : backupDir ?? CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: now)
+        let requested = try CertificateRenewal.parseNames(names, for: config)
+        let recorder = dryRun ? nil : try paths.recorder(for: config)
+        let backup = noBackup ? nil : backupDir ?? CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: Date())
         let renewal = CertificateRenewal(
             config: config,
             options: .init(dryRun: dryRun, backupDirectory: backup, lockTimeout: lockTimeout),
-            now: now,
-            log: .console
+            log: .console,
+            recorder: recorder
         )
-        let requested = names == ["all"] ? CertificateRenewal.renewableNames(for: config) : names
-        let report = try renewal.run(names: requested)
-        paths.record { try recorder?.recordRenewal(report, scan: paths.scan(config), at: Date()) }
+        let report = try await renewal.run(names: requested)
         if let directory = report.backupDirectory {
             Console.error("previous certificates and keys kept in \(directory)")
         }

@@ -1,5 +1,9 @@
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
 enum StandardInput {
     /// The bytes of `path`, or of stdin for `-` (cfssl's convention); the source name goes into errors.
@@ -8,7 +12,7 @@ enum StandardInput {
             return (FileHandle.standardInput.readDataToEndOfFile(), "stdin")
         }
         guard let data = try PKIDirectory.read(path) else {
-            throw PKIError(.invalidInput, "\(path): no such file")
+            throw PKIError(.fileNotFound, "\(path): no such file")
         }
         return (data, path)
     }

@@ -1,15 +1,20 @@
 import ArgumentParser
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKINetwork
+import PKIStore
 
-struct UploadCertsCommand: ParsableCommand {
+struct UploadCertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upload-certs",
-        abstract: "Encrypt the shared CA material into Secret kube-system/kubeadm-certs, as `kubeadm init phase upload-certs --upload-certs`.",
+        abstract: "Encrypt the shared CA material into Secret \(KubeadmObjects.namespace)/\(KubeadmObjects.certsSecret), as `kubeadm init phase upload-certs --upload-certs`.",
         discussion: """
-        Without --kubeconfig, writes a manifest (token Secret, kubeadm-certs Secret, Role and RoleBinding) for \
+        Without --kubeconfig, writes a manifest (token Secret, \(KubeadmObjects.certsSecret) Secret, Role and RoleBinding) for \
         `kubectl apply -f` to --output or stdout. With --kubeconfig, creates or updates the objects through the \
-        Kubernetes API; only then does the cluster delete kubeadm-certs with its token after two hours. \
+        Kubernetes API; only then does the cluster delete \(KubeadmObjects.certsSecret) with its token after two hours. \
         download-certs refuses an expired upload in both modes.
         """
     )
@@ -22,26 +27,26 @@ struct UploadCertsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the manifest to this file (mode 0600). (default: stdout)", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Create the objects through the API server of this kubeconfig (e.g. /etc/kubernetes/admin.conf).", valueName: "file"))
+    @Option(help: ArgumentHelp("Create the objects through the API server of this kubeconfig (e.g. \(NodeLayout.adminKubeconfig)).", valueName: "file"))
     var kubeconfig: String?
 
     func validate() throws {
         if output != nil && kubeconfig != nil { throw ValidationError("--output and --kubeconfig exclude each other") }
     }
 
-    func run() throws {
+    func run() async throws {
         let key = try certificateKey.map { try CertificateKey(hex: $0) } ?? CertificateKey.generate()
         let config = try paths.resolve()
         let upload = CertificateUpload(config: config, key: key, log: .console)
         let client = try kubeconfig.map { try KubernetesClient.from(kubeconfigFile: $0) }
         let report: CertificateUpload.Report
         if let client {
-            report = try upload.apply(client)
+            report = try await upload.apply(client)
         } else {
             let (manifest, made) = try upload.manifest()
             if let output {
                 try AtomicFile.write(manifest, to: output, mode: AtomicFile.keyMode)
-                print("[upload-certs] Wrote the kubeadm-certs manifest to \(output); apply it with `kubectl apply -f \(output)`")
+                print("[upload-certs] Wrote the \(KubeadmObjects.certsSecret) manifest to \(output); apply it with `kubectl apply -f \(output)`")
             } else {
                 FileHandle.standardOutput.write(manifest)
             }
@@ -62,7 +67,7 @@ extension KubernetesClient {
     /// The client of a kubeconfig file with embedded credentials.
     static func from(kubeconfigFile path: String) throws -> KubernetesClient {
         guard let data = try PKIDirectory.read(path) else {
-            throw PKIError(.invalidInput, "kubeconfig \(path) does not exist; pass an admin kubeconfig such as /etc/kubernetes/admin.conf")
+            throw PKIError(.fileNotFound, "kubeconfig \(path) does not exist; pass an admin kubeconfig such as \(NodeLayout.adminKubeconfig)")
         }
         return try KubernetesClient(kubeconfig: try Kubeconfig.parse(data, source: path), source: path)
     }

@@ -1,5 +1,8 @@
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import XCTest
 
 /// Real cfssl (Debian's golang-cfssl) and pkictl on the same CSR and signing-config JSON: the certificates must

@@ -1,9 +1,12 @@
 import Foundation
-import PKICore
 import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 
 /// pkid as operators run it: the real daemon process against a real PKI, a fake kubelet and fake crictl.
 final class DaemonEndToEndTests: EndToEndTestCase {
@@ -73,7 +76,6 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         // SIGHUP runs another pass now: renew-before covers the whole lifetime, so nothing is renewed again
         // within the check interval.
         let firstPass = try XCTUnwrap(metrics.split(separator: "\n").first { $0.hasPrefix("pkid_last_pass_timestamp_seconds ") }, metrics)
-        sleep(1)
         kill(pkid.processIdentifier, SIGHUP)
         XCTAssertTrue(eventually(timeout: 30) {
             guard let now = httpGet(metricsURL) else { return false }
@@ -85,7 +87,7 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         // Every renewal is in the history, by pkid.
         let history = try Inventory(path: try inventoryPath()).history()
         XCTAssertEqual(Set(history.filter { $0.actor == "pkid" && $0.result == "renewed" }.map(\.name)),
-                       Set(CertificateRenewal.renewableNames(for: try ClusterConfig.resolve(configFile: config, overrides: ConfigOverrides()))))
+                       Set(CertificateRenewal.renewableNames(for: try ClusterConfig.resolve(configFile: config, overrides: ConfigOverrides())).map(\.rawValue)))
 
         kill(pkid.processIdentifier, SIGTERM)
         XCTAssertTrue(eventually(timeout: 10) { !pkid.isRunning }, "pkid did not exit after SIGTERM\n\(tail(log))")
@@ -228,10 +230,10 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         let config = try shortLivedConfig(root)
         let before = try snapshot(root)
         for (extra, message) in [
-            (["--restart-strategy", "reboot"], "--restart-strategy \"reboot\" is unknown"),
-            (["--renew-before", "soon"], "--renew-before \"soon\" is not a positive duration"),
-            (["--listen", "nowhere"], "--listen \"nowhere\" must be HOST:PORT"),
-            (["--health-url", "kubelet=https://x/"], "--health-url \"kubelet=https://x/\" must be COMPONENT=URL"),
+            (["--restart-strategy", "reboot"], "The value 'reboot' is invalid for '--restart-strategy <strategy>'"),
+            (["--renew-before", "soon"], "The value 'soon' is invalid for '--renew-before <duration>': not a positive duration"),
+            (["--listen", "nowhere"], "The value 'nowhere' is invalid for '--listen <host:port>': must be HOST:PORT"),
+            (["--health-url", "kubelet=https://x/"], "The value 'kubelet=https://x/' is invalid for '--health-url <component=url>': must be COMPONENT=VALUE"),
             (["--config-file", root + "/missing.yaml"], "pkid config file \(root)/missing.yaml does not exist"),
         ] {
             var arguments = try baseArguments(root, config: config) + ["--once", "--restart-strategy", "none"]

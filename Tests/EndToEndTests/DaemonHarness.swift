@@ -1,9 +1,12 @@
 import Foundation
-import PKICore
 import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 
 /// What the pkid tests share: the binary, a short-lived cluster PKI, the fake kubelet, HTTP scrapes.
 extension EndToEndTestCase {
@@ -39,7 +42,7 @@ extension EndToEndTestCase {
     func serial(_ path: String) throws -> String {
         let data = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
         if path.hasSuffix(".conf") {
-            return try Certificate(pem: Kubeconfig.parse(data, source: path).clientCertificate, source: path).serialNumberHex
+            return try Certificate(pem: XCTUnwrap(Kubeconfig.parse(data, source: path).clientCertificate), source: path).serialNumberHex
         }
         return try Certificate(pem: data, source: path).serialNumberHex
     }
@@ -111,7 +114,7 @@ extension EndToEndTestCase {
     func makeManifests(_ root: String) throws -> String {
         let manifests = root + "/manifests"
         try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
-        for component in StaticPodComponent.all {
+        for component in CertificateCatalogue.components {
             try "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \(component.name)\n  namespace: kube-system\n"
                 .write(toFile: "\(manifests)/\(component.name).yaml", atomically: true, encoding: .utf8)
         }

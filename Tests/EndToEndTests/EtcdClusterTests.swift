@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import XCTest
 
 /// A real three-member etcd cluster on loopback, TLS on both listeners with client-certificate authentication,

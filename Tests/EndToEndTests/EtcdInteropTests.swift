@@ -2,6 +2,10 @@ import Foundation
 import XCTest
 #if canImport(Glibc)
 import Glibc
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)

@@ -1,5 +1,8 @@
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import XCTest
 
 /// The inventory as the built pkictl keeps it: records what init and renew do, never blocks them, and is

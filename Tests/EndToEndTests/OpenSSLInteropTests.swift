@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import XCTest
 
 /// Runs the real `pkictl` and checks everything it writes with the `openssl` command-line tool.

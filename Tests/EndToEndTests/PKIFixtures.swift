@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import XCTest
 
 /// Key algorithms `pkictl --encryption-algorithm` takes, with what openssl should report for each.

@@ -1,5 +1,8 @@
 import Foundation
-import PKICore
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import XCTest
 
 /// Kills `pkictl renew all` at every rename it makes (strace fault injection) and at random instants, and
@@ -15,25 +18,26 @@ final class RenewCrashTests: EndToEndTestCase {
         var problems: [String] = []
         let pki = PKIDirectory(root: root + "/pki")
         for leaf in CertificateCatalogue.leaves {
+            let baseName = leaf.displayName
             do {
-                let key = try pki.readKey(leaf.baseName)
-                guard let certificate = try pki.readCertificate(leaf.baseName) else {
-                    if !allowAbsentCertificate || key == nil { problems.append("\(leaf.baseName).crt missing") }
+                let key = try pki.readKey(baseName)
+                guard let certificate = try pki.readCertificate(baseName) else {
+                    if !allowAbsentCertificate || key == nil { problems.append("\(baseName).crt missing") }
                     continue
                 }
-                guard let key else { problems.append("\(leaf.baseName).key missing"); continue }
-                if !key.matches(certificate) { problems.append("\(leaf.baseName): key does not match certificate") }
+                guard let key else { problems.append("\(baseName).key missing"); continue }
+                if !key.matches(certificate) { problems.append("\(baseName): key does not match certificate") }
             } catch {
-                problems.append("\(leaf.baseName): \(error)")
+                problems.append("\(baseName): \(error)")
             }
         }
         for spec in CertificateCatalogue.kubeconfigs {
-            let path = root + "/" + spec.name
+            let path = root + "/" + spec.displayName
             do {
                 guard let data = try PKIDirectory.read(path) else { problems.append("\(spec.name) missing"); continue }
                 let kubeconfig = try Kubeconfig.parse(data, source: path)
-                let certificate = try Certificate(pem: kubeconfig.clientCertificate, source: path)
-                if !(try PrivateKey(pem: kubeconfig.clientKey, source: path)).matches(certificate) {
+                let certificate = try Certificate(pem: XCTUnwrap(kubeconfig.clientCertificate), source: path)
+                if !(try PrivateKey(pem: XCTUnwrap(kubeconfig.clientKey), source: path)).matches(certificate) {
                     problems.append("\(spec.name): embedded key does not match")
                 }
             } catch {
@@ -109,7 +113,7 @@ final class RenewCrashTests: EndToEndTestCase {
         }
     }
 
-    func testConcurrentRenewsAreSerialisedByTheLock() throws {
+    func testConcurrentRenewsAreSerialisedByTheLock() async throws {
         let logs = try makeTemporaryDirectory("logs")
         let root = try makeTemporaryDirectory("concurrent")
         try initPKI(root: root, algorithm: "ECDSA-P256")
@@ -124,7 +128,7 @@ final class RenewCrashTests: EndToEndTestCase {
         XCTAssertEqual(inconsistencies(root, allowAbsentCertificate: false), [])
 
         // A writer that cannot get the lock in time says so and changes nothing.
-        var holder: PKILock? = try PKILock.acquire(certificatesDir: root + "/pki", timeout: 0)
+        var holder: PKILock? = try await PKILock.acquire(certificatesDir: root + "/pki", timeout: 0, clock: SystemWallClock())
         XCTAssertNotNil(holder)
         let before = try snapshot(root)
         let blocked = try pkictl(arguments + ["--lock-timeout", "0.5"])

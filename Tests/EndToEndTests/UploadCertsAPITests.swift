@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import XCTest
 
 /// upload-certs / download-certs --kubeconfig against a local HTTPS server that requires the cluster's client

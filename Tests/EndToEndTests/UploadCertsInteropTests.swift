@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import XCTest
 
 /// pkictl's kubeadm-certs against an independent AES-GCM implementation (Python's `cryptography`) using kubeadm's layout.

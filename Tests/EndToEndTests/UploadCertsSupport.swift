@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
 import XCTest
 
 /// What upload-certs carries and the modes download-certs gives each file.

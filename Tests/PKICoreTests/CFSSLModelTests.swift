@@ -1,6 +1,11 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 /// cfssl's JSON models: CSR JSON, hosts, usage names, signing profiles, and their errors.
 final class CFSSLModelTests: XCTestCase {

@@ -1,6 +1,11 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 /// gencert, cfssljson and certinfo as operations: what they issue and write, and what they refuse.
 final class CFSSLOperationTests: XCTestCase {

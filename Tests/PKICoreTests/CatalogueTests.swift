@@ -1,6 +1,11 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import Testing
-@testable import PKICore
 
 @Suite struct CatalogueTests {
     /// The reference's real kubeadm output for node1, advertise 10.0.0.10, endpoint cp.example.com:6443,
@@ -9,7 +14,7 @@ import Testing
         let config = try Fixtures.config(in: "/tmp/unused", overrides: ConfigOverrides(
             advertiseAddress: "10.0.0.10", controlPlaneEndpoint: "cp.example.com:6443",
             apiServerCertSANs: ["extra.example.com", "10.0.0.99"]))
-        let apiserver = try #require(CertificateCatalogue.leaves.first { $0.name == "apiserver" })
+        let apiserver = try #require(CertificateName(rawValue: "apiserver")?.spec)
         let (sans, warnings) = try apiserver.subjectAltNames(for: config)
         #expect(sans.dnsNames == ["cp.example.com", "extra.example.com", "kubernetes", "kubernetes.default",
                                   "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "node1"])
@@ -21,8 +26,8 @@ import Testing
         var file = KubeadmConfigFile()
         file.etcdServerCertSANs = ["etcd.example.com", "10.0.0.50"]
         let config = try Fixtures.config(in: "/tmp/unused", file: file)
-        let server = try #require(CertificateCatalogue.leaves.first { $0.name == "etcd-server" })
-        let peer = try #require(CertificateCatalogue.leaves.first { $0.name == "etcd-peer" })
+        let server = try #require(CertificateName(rawValue: "etcd-server")?.spec)
+        let peer = try #require(CertificateName(rawValue: "etcd-peer")?.spec)
         let serverSANs = try server.subjectAltNames(for: config).names
         #expect(serverSANs.dnsNames == ["etcd.example.com", "localhost", "node1"])
         #expect(serverSANs.ipAddresses.map(\.description) == ["10.0.0.10", "127.0.0.1", "::1", "10.0.0.50"])
@@ -33,7 +38,7 @@ import Testing
 
     @Test func invalidExtraSANsAreSkippedWithKubeadmWarning() throws {
         let config = try Fixtures.config(in: "/tmp/unused", overrides: ConfigOverrides(apiServerCertSANs: ["Bad_Name", "*.wild.example.com", "UPPER.example.com"]))
-        let apiserver = try #require(CertificateCatalogue.leaves.first { $0.name == "apiserver" })
+        let apiserver = try #require(CertificateName(rawValue: "apiserver")?.spec)
         let (sans, warnings) = try apiserver.subjectAltNames(for: config)
         #expect(sans.dnsNames.contains("*.wild.example.com"))
         #expect(warnings == [
@@ -46,14 +51,14 @@ import Testing
         var file = KubeadmConfigFile()
         file.externalEtcd = ExternalEtcd(endpoints: ["https://10.0.0.5:2379"])
         let config = try Fixtures.config(in: "/tmp/unused", file: file)
-        #expect(CertificateCatalogue.authorities(for: config).map(\.name) == ["ca", "front-proxy-ca"])
-        #expect(CertificateCatalogue.leaves(for: config).map(\.name) == ["apiserver", "apiserver-kubelet-client", "front-proxy-client"])
+        #expect(CertificateCatalogue.authorities(for: config).map(\.name.rawValue) == ["ca", "front-proxy-ca"])
+        #expect(CertificateCatalogue.certificates(for: config).filter { $0.role == .leaf }.map(\.name.rawValue) == ["apiserver", "apiserver-kubelet-client", "front-proxy-client"])
     }
 
     @Test func catalogueNamesAreUniqueAndRenewableSetIsKubeadms() {
-        let names = CertificateCatalogue.authorities.map(\.name) + CertificateCatalogue.leaves.map(\.name) + CertificateCatalogue.kubeconfigs.map(\.name)
+        let names = CertificateCatalogue.authorities.map(\.name.rawValue) + CertificateCatalogue.certificates.map(\.name.rawValue)
         #expect(Set(names).count == names.count)
-        let renewable = CertificateCatalogue.leaves.map(\.name) + CertificateCatalogue.kubeconfigs.filter(\.renewable).map(\.name)
+        let renewable = CertificateCatalogue.certificates.filter(\.renewable).map(\.name.rawValue)
         #expect(renewable.sorted() == ["admin.conf", "apiserver", "apiserver-etcd-client", "apiserver-kubelet-client",
                                        "controller-manager.conf", "etcd-healthcheck-client", "etcd-peer", "etcd-server",
                                        "front-proxy-client", "scheduler.conf", "super-admin.conf"])
@@ -61,9 +66,9 @@ import Testing
 
     @Test func kubeconfigServersFollowKubeadm() throws {
         let withEndpoint = try Fixtures.config(in: "/tmp/unused", overrides: ConfigOverrides(controlPlaneEndpoint: "cp.example.com"))
-        let admin = try #require(CertificateCatalogue.kubeconfigs.first { $0.name == "admin.conf" })
-        let scheduler = try #require(CertificateCatalogue.kubeconfigs.first { $0.name == "scheduler.conf" })
-        let kubelet = try #require(CertificateCatalogue.kubeconfigs.first { $0.name == "kubelet.conf" })
+        let admin = try #require(CertificateName(rawValue: "admin.conf")?.spec)
+        let scheduler = try #require(CertificateName(rawValue: "scheduler.conf")?.spec)
+        let kubelet = try #require(CertificateName(rawValue: "kubelet.conf")?.spec)
         #expect(try admin.serverURL(for: withEndpoint) == "https://cp.example.com:6443")
         #expect(try scheduler.serverURL(for: withEndpoint) == "https://10.0.0.10:6443")
         #expect(kubelet.subject(for: withEndpoint).description == "O=system:nodes, CN=system:node:node1")
@@ -85,11 +90,54 @@ import Testing
     @Test func authorityTemplateIsBackdatedAndUsesCAValidity() throws {
         let config = try Fixtures.config(in: "/x")
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let ca = try #require(CertificateCatalogue.authority(named: "etcd-ca"))
+        let ca = try #require(AuthorityName(rawValue: "etcd-ca")?.spec)
         let template = ca.template(for: config, now: now, serial: 7)
         #expect(template.notBefore == now - 300)
         #expect(template.notAfter == now + 87600 * 3600)
         #expect(template.subjectAltNames.dnsNames == ["etcd-ca"])
         #expect(template.isCA)
+    }
+}
+
+/// kubeadm's CertTree check: every reference between catalogue rows resolves to a row the same topology has.
+@Suite struct CatalogueReferenceTests {
+    private func topologies() throws -> [ClusterConfig] {
+        var external = KubeadmConfigFile()
+        external.externalEtcd = ExternalEtcd(endpoints: ["https://127.0.0.1:2379"])
+        return [try Fixtures.config(in: "/x"), try Fixtures.config(in: "/x", file: external)]
+    }
+
+    @Test func everyReferenceResolvesInEveryTopology() throws {
+        for config in try topologies() {
+            let authorities = Set(CertificateCatalogue.authorities(for: config).map(\.name))
+            let certificates = Set(CertificateCatalogue.certificates(for: config).map(\.name))
+            for spec in CertificateCatalogue.certificates(for: config) {
+                #expect(authorities.contains(spec.authority), "\(spec.name) is signed by \(spec.authority), absent here")
+            }
+            for component in CertificateCatalogue.components(for: config) {
+                // kube-apiserver's etcd client pair is the operator's with external etcd, not the catalogue's.
+                for name in component.certificates where !(name.spec.requiresLocalEtcd && config.usesExternalEtcd) {
+                    #expect(certificates.contains(name), "\(component.name) loads \(name), absent here")
+                }
+                if let client = component.health.clientCertificate {
+                    #expect(certificates.contains(client), "\(component.name)'s probe presents \(client), absent here")
+                }
+                if let authority = component.health.serverAuthority {
+                    #expect(authorities.contains(authority), "\(component.name)'s probe trusts \(authority), absent here")
+                }
+            }
+        }
+    }
+
+    @Test func everyNameHasOneRowAndEveryFileOneOwner() {
+        #expect(CertificateCatalogue.authorities.map(\.name) == AuthorityName.allCases)
+        #expect(CertificateCatalogue.certificates.map(\.name) == CertificateName.allCases)
+        #expect(CertificateCatalogue.components.map(\.name) == ComponentName.allCases)
+        let files = CertificateCatalogue.authorities.map(\.baseName) + CertificateCatalogue.certificates.map(\.displayName)
+            + [CertificateCatalogue.serviceAccountKey.baseName]
+        #expect(Set(files).count == files.count, "two rows share a file: \(files)")
+        // kubeadm signs every kubeconfig's client certificate with the cluster CA.
+        #expect(CertificateCatalogue.kubeconfigs.allSatisfy { $0.authority == .ca })
+        #expect(CertificateCatalogue.leaves.count + CertificateCatalogue.kubeconfigs.count == CertificateCatalogue.certificates.count)
     }
 }

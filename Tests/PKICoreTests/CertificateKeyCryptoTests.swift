@@ -1,6 +1,11 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 final class CertificateKeyCryptoTests: XCTestCase {
     /// Test case 15 of the GCM specification (AES-256, 96-bit IV, no associated data).

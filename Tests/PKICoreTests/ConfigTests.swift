@@ -1,6 +1,11 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import Testing
-@testable import PKICore
 
 @Suite struct ConfigTests {
     static let v1beta4 = """

@@ -1,6 +1,12 @@
+import COpenSSL
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 final class CryptoTests: XCTestCase {
     func testKeysRoundTripThroughKubeadmPEMFormats() throws {
@@ -35,6 +41,39 @@ final class CryptoTests: XCTestCase {
         }
     }
 
+    /// The invariants that justify the prime-based generator: FIPS 186-5's conditions on every key, OpenSSL's own
+    /// consistency check, and the provider's keygen wherever OpenSSL runs in FIPS mode.
+    func testRSAKeysMeetFIPS186AndTheProviderGeneratesInFIPSMode() throws {
+        for bits in [2048, 2048, 2048, 3072, 4096] {
+            let key = try PrivateKey.generateRSA(bits: bits)
+            XCTAssertEqual(RSAKeyGeneration.fips186Problems(key.pointer), [], "RSA-\(bits)")
+            XCTAssertEqual(EVP_PKEY_get_bits(key.pointer), Int32(bits))
+            let check = EVP_PKEY_CTX_new_from_pkey(nil, key.pointer, nil)
+            defer { EVP_PKEY_CTX_free(check) }
+            XCTAssertEqual(EVP_PKEY_check(check), 1, "OpenSSL's full key check (primality, pairwise) of RSA-\(bits)")
+        }
+        XCTAssertEqual(RSAKeyGeneration.method(fipsMode: true), .provider)
+        XCTAssertEqual(RSAKeyGeneration.method(fipsMode: false), .primes)
+        XCTAssertFalse(RSAKeyGeneration.isFIPSMode, "this machine's OpenSSL has no FIPS provider configured")
+        let provided = try RSAKeyGeneration.generateWithProvider(bits: 2048)
+        defer { EVP_PKEY_free(provided) }
+        XCTAssertEqual(RSAKeyGeneration.fips186Problems(provided), [], "the checker agrees with OpenSSL's own FIPS 186 keygen")
+    }
+
+    /// The checker is not a rubber stamp: keys that break a condition are named.
+    func testTheFIPS186CheckerNamesWhatAKeyBreaks() throws {
+        let dir = try TemporaryDirectory()
+        for (options, problem) in [(["rsa_keygen_pubexp:3"], "e out of range"), (["rsa_keygen_primes:3"], "out of range")] {
+            let path = dir.path + "/weak.key"
+            let made = try runTool("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+                                   + options.flatMap { ["-pkeyopt", $0] } + ["-out", path])
+            XCTAssertEqual(made.status, 0, made.output)
+            let key = try PrivateKey(pem: try Data(contentsOf: URL(fileURLWithPath: path)), source: path)
+            let problems = RSAKeyGeneration.fips186Problems(key.pointer)
+            XCTAssertTrue(problems.contains { $0.contains(problem) }, "\(options): \(problems)")
+        }
+    }
+
     func testConcurrentGenerationReturnsDistinctKeysInOrder() throws {
         let algorithms: [KeyAlgorithm] = [.ecdsaP256, .ecdsaP384, .ecdsaP256, .rsa2048]
         let keys = try PrivateKey.generate(algorithms)
@@ -44,10 +83,11 @@ final class CryptoTests: XCTestCase {
 
     func testCorruptKeyAndCertificateErrorsNameTheSource() {
         XCTAssertThrowsError(try PrivateKey(pem: Data("garbage".utf8), source: "/x/apiserver.key")) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .unreadableKey)
             XCTAssertTrue("\(error)".contains("/x/apiserver.key"))
         }
         XCTAssertThrowsError(try Certificate(pem: Data("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8), source: "/x/ca.crt")) { error in
-            XCTAssertEqual((error as? PKIError)?.kind, .conflict)
+            XCTAssertEqual((error as? PKIError)?.code, .unreadableCertificate)
             XCTAssertTrue("\(error)".contains("/x/ca.crt"))
         }
     }
@@ -78,7 +118,7 @@ final class CryptoTests: XCTestCase {
         let authority = try SigningAuthority(certificate: ca, key: caKey, source: "ca.key")
         let leafKey = try PrivateKey.generate(.ecdsaP256)
         let template = try Fixtures.leafTemplate()
-        let leaf = try authority.issue(template, for: leafKey)
+        let leaf = try authority.issue(template, for: leafKey).certificate()
 
         XCTAssertFalse(leaf.isCA)
         XCTAssertEqual(leaf.subject.organizations, ["org-a", "org-b"])

@@ -1,7 +1,12 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import Testing
 import Yams
-@testable import PKICore
 
 @Suite struct ExpiryReportTests {
     static let residualCases: [(Int64, String)] = [
@@ -44,7 +49,7 @@ import Yams
         #expect(Self.report().rendered(.table) == expected)
     }
 
-    @Test func jsonHasKubeadmsObjectShape() throws {
+    @Test func jsonHasKubeadmsObjectShape() async throws {
         let text = Self.report().rendered(.json)
         #expect(text.hasPrefix("{\n    \"kind\": \"CertificateExpirationInfo\",\n    \"apiVersion\": \"output.kubeadm.k8s.io/v1alpha3\",\n    \"certificates\": [\n        {\n            \"name\": \"admin.conf\",\n"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -70,10 +75,10 @@ import Yams
         #expect(certificates[2]["residualTime"] as? Int == -10)
     }
 
-    @Test func reportListsRenewableCertificatesAndCAsFromAScan() throws {
+    @Test func reportListsRenewableCertificatesAndCAsFromAScan() async throws {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path)
-        try PKIInitialization(config: config).run(.all)
+        try await PKIInitialization(config: config).run(.all)
         try FileManager.default.removeItem(atPath: dir.path + "/pki/etcd/peer.crt")
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: dir.path + "/pki/front-proxy-client.crt"))
         let report = ExpiryReport(scan: PKIScan(config: config, kubeletClientPath: nil).run(), now: Date())

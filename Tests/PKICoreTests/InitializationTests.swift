@@ -1,19 +1,24 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 final class InitializationTests: XCTestCase {
-    func testInitCreatesTheWholeCatalogueAndReusesItOnRerun() throws {
+    func testInitCreatesTheWholeCatalogueAndReusesItOnRerun() async throws {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path)
-        let report = try PKIInitialization(config: config).run(.all)
+        let report = try await PKIInitialization(config: config).run(.all)
         XCTAssertEqual(report.created, ["ca", "apiserver", "apiserver-kubelet-client", "front-proxy-ca", "front-proxy-client",
                                         "etcd-ca", "etcd-server", "etcd-peer", "etcd-healthcheck-client", "apiserver-etcd-client",
                                         "sa", "admin.conf", "super-admin.conf", "kubelet.conf", "controller-manager.conf", "scheduler.conf"])
         let before = try dir.snapshot()
         XCTAssertEqual(before.count, 3 * 2 + 7 * 2 + 2 + 5)
 
-        let again = try PKIInitialization(config: config).run(.all)
+        let again = try await PKIInitialization(config: config).run(.all)
         XCTAssertEqual(again.created, [])
         XCTAssertEqual(again.reused.count, report.created.count)
         XCTAssertEqual(try dir.snapshot(), before)
@@ -23,45 +28,45 @@ final class InitializationTests: XCTestCase {
         let admin = try Kubeconfig.parse(try XCTUnwrap(PKIDirectory.read(dir.path + "/admin.conf")), source: "admin.conf")
         XCTAssertEqual(admin.certificateAuthority, try ca.pem())
         XCTAssertEqual(admin.contextName, "kubernetes-admin@kubernetes")
-        let client = try Certificate(pem: admin.clientCertificate, source: "admin")
+        let client = try Certificate(pem: XCTUnwrap(admin.clientCertificate), source: "admin")
         XCTAssertTrue(client.isIssued(by: ca))
         XCTAssertEqual(client.subject.description, "O=kubeadm:cluster-admins, CN=kubernetes-admin")
         XCTAssertEqual(client.notAfter.timeIntervalSince(client.notBefore), 8760 * 3600 + 300, accuracy: 1)
     }
 
-    func testInitCARunsAloneAndInitCompletesAroundIt() throws {
+    func testInitCARunsAloneAndInitCompletesAroundIt() async throws {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path)
-        let first = try PKIInitialization(config: config).run(.authorities)
+        let first = try await PKIInitialization(config: config).run(.authorities)
         XCTAssertEqual(first.created, ["ca", "front-proxy-ca", "etcd-ca", "sa"])
-        let second = try PKIInitialization(config: config).run(.all)
+        let second = try await PKIInitialization(config: config).run(.all)
         XCTAssertEqual(second.reused, ["ca", "front-proxy-ca", "etcd-ca", "sa"])
         XCTAssertEqual(second.created.count, 7 + 5)
     }
 
-    func testMismatchedKeyStopsInitBeforeAnyWrite() throws {
+    func testMismatchedKeyStopsInitBeforeAnyWrite() async throws {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path)
-        try PKIInitialization(config: config).run(.authorities)
+        try await PKIInitialization(config: config).run(.authorities)
         let pki = PKIDirectory(root: config.certificatesDir)
         try AtomicFile.write(try PrivateKey.generate(.ecdsaP256).pem(), to: pki.keyPath("front-proxy-ca"), mode: 0o600)
         let before = try dir.snapshot()
-        XCTAssertThrowsError(try PKIInitialization(config: config).run(.all)) { error in
-            XCTAssertEqual((error as? PKIError)?.kind, .conflict)
+        await assertThrowsAsync({ try await PKIInitialization(config: config).run(.all) }) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .keyMismatch)
             XCTAssertTrue("\(error)".contains("front-proxy-ca.key"))
         }
         XCTAssertEqual(try dir.snapshot(), before)
     }
 
-    func testExternalCAModeSignsNothingButAcceptsCompleteLeaves() throws {
+    func testExternalCAModeSignsNothingButAcceptsCompleteLeaves() async throws {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path)
-        try PKIInitialization(config: config).run(.authorities)
+        try await PKIInitialization(config: config).run(.authorities)
         let pki = PKIDirectory(root: config.certificatesDir)
         try FileManager.default.removeItem(atPath: pki.keyPath("ca"))
         let before = try dir.snapshot()
-        XCTAssertThrowsError(try PKIInitialization(config: config).run(.all)) { error in
-            XCTAssertEqual((error as? PKIError)?.kind, .externalCA)
+        await assertThrowsAsync({ try await PKIInitialization(config: config).run(.all) }) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .externalAuthority)
             XCTAssertTrue("\(error)".contains("external CA"))
         }
         XCTAssertEqual(try dir.snapshot(), before)
@@ -69,42 +74,42 @@ final class InitializationTests: XCTestCase {
         // With every leaf and kubeconfig present, external CA mode is accepted as is.
         let full = try TemporaryDirectory()
         let fullConfig = try Fixtures.config(in: full.path)
-        try PKIInitialization(config: fullConfig).run(.all)
+        try await PKIInitialization(config: fullConfig).run(.all)
         try FileManager.default.removeItem(atPath: PKIDirectory(root: fullConfig.certificatesDir).keyPath("ca"))
-        let rerun = try PKIInitialization(config: fullConfig).run(.all)
+        let rerun = try await PKIInitialization(config: fullConfig).run(.all)
         XCTAssertEqual(rerun.created, [])
     }
 
-    func testLeafFromAnotherCAIsRefused() throws {
+    func testLeafFromAnotherCAIsRefused() async throws {
         let dir = try TemporaryDirectory(), other = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path), otherConfig = try Fixtures.config(in: other.path)
-        try PKIInitialization(config: config).run(.all)
-        try PKIInitialization(config: otherConfig).run(.all)
+        try await PKIInitialization(config: config).run(.all)
+        try await PKIInitialization(config: otherConfig).run(.all)
         let source = PKIDirectory(root: otherConfig.certificatesDir), target = PKIDirectory(root: config.certificatesDir)
         try FileManager.default.removeItem(atPath: target.certificatePath("apiserver"))
         try FileManager.default.copyItem(atPath: source.certificatePath("apiserver"), toPath: target.certificatePath("apiserver"))
         try FileManager.default.removeItem(atPath: target.keyPath("apiserver"))
         try FileManager.default.copyItem(atPath: source.keyPath("apiserver"), toPath: target.keyPath("apiserver"))
-        XCTAssertThrowsError(try PKIInitialization(config: config).run(.all)) { error in
+        await assertThrowsAsync({ try await PKIInitialization(config: config).run(.all) }) { error in
             XCTAssertTrue("\(error)".contains("is not signed by"), "\(error)")
         }
     }
 
-    func testKubeconfigWithAnotherServerIsRefused() throws {
+    func testKubeconfigWithAnotherServerIsRefused() async throws {
         let dir = try TemporaryDirectory()
-        try PKIInitialization(config: try Fixtures.config(in: dir.path)).run(.all)
+        try await PKIInitialization(config: try Fixtures.config(in: dir.path)).run(.all)
         let moved = try Fixtures.config(in: dir.path, overrides: ConfigOverrides(controlPlaneEndpoint: "10.0.0.10:7443"))
         // apiserver.crt already covers 10.0.0.10, so the first refusal is admin.conf's server.
-        XCTAssertThrowsError(try PKIInitialization(config: moved).run(.all)) { error in
+        await assertThrowsAsync({ try await PKIInitialization(config: moved).run(.all) }) { error in
             XCTAssertTrue("\(error)".contains("admin.conf") && "\(error)".contains("wrong API Server URL"), "\(error)")
         }
     }
 
-    func testProgressLinesFollowKubeadm() throws {
+    func testProgressLinesFollowKubeadm() async throws {
         let dir = try TemporaryDirectory()
         let lines = LineCollector()
         let config = try Fixtures.config(in: dir.path)
-        try PKIInitialization(config: config, log: ProgressLog(info: lines.append, warning: lines.append)).run(.all)
+        try await PKIInitialization(config: config, log: ProgressLog(info: lines.append, warning: lines.append)).run(.all)
         let output = lines.all
         XCTAssertEqual(output.first, "[certs] Using certificateDir folder \"\(config.certificatesDir)\"")
         XCTAssertTrue(output.contains("[certs] etcd/server serving cert is signed for DNS names [localhost node1] and IPs [10.0.0.10 127.0.0.1 ::1]"))

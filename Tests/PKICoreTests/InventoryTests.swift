@@ -2,8 +2,13 @@ import Foundation
 // GRDB reaches this target through PKICore; the tests use it only to look at the file from a second
 // connection (journal mode, query plan) and to fake a newer schema, never to write inventory rows.
 import GRDB
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 final class InventoryTests: XCTestCase {
     /// A complete ECDSA PKI on disk (3 CAs, 7 leaves, 5 kubeconfigs), its scan, and an inventory path beside it
@@ -16,10 +21,10 @@ final class InventoryTests: XCTestCase {
         func rescan() -> [ScannedCertificate] { PKIScan(config: config, kubeletClientPath: nil).run() }
     }
 
-    private func makePKI() throws -> PKI {
+    private func makePKI() async throws -> PKI {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path)
-        try PKIInitialization(config: config).run(.all)
+        try await PKIInitialization(config: config).run(.all)
         return PKI(dir: dir, config: config, scan: PKIScan(config: config, kubeletClientPath: nil).run())
     }
 
@@ -37,8 +42,8 @@ final class InventoryTests: XCTestCase {
         return nil
     }
 
-    func testRefreshRecordsEveryCertificateWithItsFacts() throws {
-        let pki = try makePKI()
+    func testRefreshRecordsEveryCertificateWithItsFacts() async throws {
+        let pki = try await makePKI()
         let now = Date(timeIntervalSince1970: 1_800_000_000.75)
         let inventory = try Inventory(path: pki.dbPath)
         try inventory.refresh(from: pki.scan, at: now)
@@ -74,11 +79,11 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(records.first { $0.name == "etcd-peer" }?.authority, "etcd-ca")
     }
 
-    func testDatabaseIsInWALMode() throws {
-        let pki = try makePKI()
+    func testDatabaseIsInWALMode() async throws {
+        let pki = try await makePKI()
         let inventory = try Inventory(path: pki.dbPath)
         try inventory.refresh(from: pki.scan, at: Date())
-        let mode = try DatabaseQueue(path: pki.dbPath).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        let mode = try await DatabaseQueue(path: pki.dbPath).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(mode, "wal")
         // WAL is persistent: bytes 18 and 19 of the file header are 2 for a WAL database.
         let header = try Data(contentsOf: URL(fileURLWithPath: pki.dbPath)).prefix(20)
@@ -86,8 +91,8 @@ final class InventoryTests: XCTestCase {
         withExtendedLifetime(inventory) {}
     }
 
-    func testRescanRemembersMissingAndUnreadableFilesAndDropsRemovedNames() throws {
-        let pki = try makePKI()
+    func testRescanRemembersMissingAndUnreadableFilesAndDropsRemovedNames() async throws {
+        let pki = try await makePKI()
         let inventory = try Inventory(path: pki.dbPath)
         try inventory.refresh(from: pki.scan, at: Date(timeIntervalSince1970: 1_800_000_000))
 
@@ -157,8 +162,8 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(plan, ["SEARCH certificate USING INDEX certificate_not_after (not_after<?)"])
     }
 
-    func testFileThatIsNotSQLiteIsRefusedUntouched() throws {
-        let pki = try makePKI()
+    func testFileThatIsNotSQLiteIsRefusedUntouched() async throws {
+        let pki = try await makePKI()
         let path = pki.config.certificatesDir + "/ca.crt"
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         XCTAssertEqual(thrownMessage { _ = try Inventory(path: path) },
@@ -189,7 +194,7 @@ final class InventoryTests: XCTestCase {
 
     func testUnavailablePathWarnsOnceAndReturnsNil() throws {
         var warnings: [String] = []
-        let inventory = try InventoryRecorder.open(path: "/proc/x/inventory.db", actor: "pkictl") { warnings.append($0) }
+        let inventory = try InventoryRecorder.open(path: "/proc/x/inventory.db") { warnings.append($0) }
         XCTAssertNil(inventory)
         XCTAssertEqual(warnings.count, 1)
         let warning = try XCTUnwrap(warnings.first)
@@ -200,18 +205,18 @@ final class InventoryTests: XCTestCase {
 
         let dir = try TemporaryDirectory()
         warnings = []
-        XCTAssertNotNil(try InventoryRecorder.open(path: dir.path + "/inventory.db", actor: "pkictl") { warnings.append($0) })
+        XCTAssertNotNil(try InventoryRecorder.open(path: dir.path + "/inventory.db") { warnings.append($0) })
 
         // A file that is not an inventory is the operator's to fix: an error, not a warning.
         let notSQLite = dir.path + "/not.db"
         try Data("-----BEGIN CERTIFICATE-----\n".utf8).write(to: URL(fileURLWithPath: notSQLite))
-        XCTAssertThrowsError(try InventoryRecorder.open(path: notSQLite, actor: "pkictl") { warnings.append($0) })
+        XCTAssertThrowsError(try InventoryRecorder.open(path: notSQLite) { warnings.append($0) })
         XCTAssertEqual(warnings, [])
         XCTAssertEqual(warnings, [])
     }
 
-    func testNoKeyMaterialReachesTheDatabaseFiles() throws {
-        let pki = try makePKI()
+    func testNoKeyMaterialReachesTheDatabaseFiles() async throws {
+        let pki = try await makePKI()
         let inventory = try Inventory(path: pki.dbPath)
         try inventory.refresh(from: pki.scan, at: Date())
         try inventory.record(HistoryEntry(at: Date(), actor: "pkictl", name: "apiserver", newSerial: "01", result: "created"))
@@ -225,7 +230,7 @@ final class InventoryTests: XCTestCase {
 
         var keyPEMs = try ["apiserver", "ca", "etcd/ca", "sa"].map { try Data(contentsOf: URL(fileURLWithPath: pki.config.certificatesDir + "/\($0).key")) }
         keyPEMs.append(try Kubeconfig.parse(try Data(contentsOf: URL(fileURLWithPath: pki.config.kubeconfigDir + "/admin.conf")),
-                                            source: "admin.conf").clientKey)
+                                            source: "admin.conf").clientKey ?? Data())
         for (path, bytes) in files {
             XCTAssertNil(bytes.range(of: Data("PRIVATE KEY".utf8)), path)
             for pem in keyPEMs {

@@ -1,84 +1,101 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 /// The daemon's pass against a real PKI and inventory, with time moved instead of waited for.
 final class RenewalPassTests: XCTestCase {
-    private func setUp(_ dir: TemporaryDirectory) throws -> (ClusterConfig, RenewalPass) {
+    /// The test clock starts at the real time the PKI is made; passes run at the instants the tests move it to.
+    private let clock = ManualWallClock(Date())
+
+    private func setUp(_ dir: TemporaryDirectory) async throws -> (ClusterConfig, RenewalPass) {
         let config = try Fixtures.config(in: dir.path)
-        try PKIInitialization(config: config).run(.all)
-        let recorder = InventoryRecorder(inventory: try Inventory(path: dir.path + "/inventory.db"), actor: "pkid")
-        let pass = RenewalPass(config: config, recorder: recorder, scan: PKIScan(config: config, kubeletClientPath: nil),
-                               policy: RenewalPolicy(host: "node1"), backupDirectory: { _ in nil }, log: .silent)
+        try await PKIInitialization(config: config, clock: clock).run(.all)
+        let recorder = InventoryRecorder(inventory: try Inventory(path: dir.path + "/inventory.db"), actor: "pkid",
+                                         scan: PKIScan(config: config, kubeletClientPath: nil))
+        let pass = RenewalPass(config: config, recorder: recorder, policy: RenewalPolicy(host: "node1"), backupDirectory: { _ in nil },
+                               clock: clock, log: .silent)
         return (config, pass)
     }
 
-    func testNothingIsDueEarlyThenEverythingOnceInsideTheWindow() throws {
+    /// Moves the clock to `date` and runs a pass there.
+    private func run(_ pass: RenewalPass, at date: Date) async throws -> RenewalPass.Outcome {
+        clock.advance(seconds: date.timeIntervalSince(clock.date))
+        return try await pass.run()
+    }
+
+    func testNothingIsDueEarlyThenEverythingOnceInsideTheWindow() async throws {
         let dir = try TemporaryDirectory()
-        let (config, pass) = try setUp(dir)
-        let early = try pass.run(now: Date())
+        let (config, pass) = try await setUp(dir)
+        let early = try await run(pass, at: Date())
         XCTAssertEqual(early.renewedNames, [])
         XCTAssertEqual(early.items.count, 11)
-        XCTAssertEqual(early.nextPass.timeIntervalSinceNow, 3600, accuracy: 5, "idle: the check interval bounds the sleep")
+        XCTAssertEqual(early.nextPass.timeIntervalSince(clock.date), 3600, accuracy: 1, "idle: the check interval bounds the sleep")
 
         // 300 days in, every leaf is past two thirds of its year.
         let late = Date().addingTimeInterval(300 * 86400)
-        let renewed = try pass.run(now: late)
+        let renewed = try await run(pass, at: late)
         XCTAssertEqual(Set(renewed.renewedNames), Set(CertificateRenewal.renewableNames(for: config)))
         XCTAssertTrue(renewed.problems.isEmpty, "\(renewed.problems)")
         XCTAssertTrue(renewed.scanned.allSatisfy { ($0.certificate?.notAfter ?? .distantFuture) > late || $0.role == .authority },
                       "the outcome reports the renewed files")
-        let again = try pass.run(now: late + 60)
+        let again = try await run(pass, at: late + 60)
         XCTAssertEqual(again.renewedNames, [], "renewed certificates are not due again")
         let history = try pass.recorder.inventory.history().filter { $0.result == "renewed" }
         XCTAssertEqual(history.count, 11)
         XCTAssertTrue(history.allSatisfy { $0.actor == "pkid" })
     }
 
-    func testAFailedRenewalBacksOffAndIsRetried() throws {
+    func testAFailedRenewalBacksOffAndIsRetried() async throws {
         let dir = try TemporaryDirectory()
-        let (config, pass) = try setUp(dir)
+        let (config, pass) = try await setUp(dir)
         // A damaged pair makes renew refuse the whole run before writing anything.
         let keyPath = config.certificatesDir + "/front-proxy-client.key"
         let goodKey = try XCTUnwrap(FileManager.default.contents(atPath: keyPath))
         try PrivateKey.generate(.ecdsaP256).pem().write(to: URL(fileURLWithPath: keyPath))
         let late = Date().addingTimeInterval(300 * 86400)
-        let failed = try pass.run(now: late)
+        let failed = try await run(pass, at: late)
         XCTAssertEqual(failed.renewedNames, [])
         XCTAssertEqual(failed.problems.count, 1)
         XCTAssertTrue(failed.problems[0].contains("does not match"), failed.problems[0])
         XCTAssertEqual(failed.nextPass, late + 60, "come back after the first retry delay")
         XCTAssertEqual(try pass.recorder.inventory.renewalAttempts()["apiserver"]?.failures, 1)
 
-        let held = try pass.run(now: late + 30)
+        let held = try await run(pass, at: late + 30)
         XCTAssertTrue(held.items.allSatisfy { !$0.renewNow }, "inside the backoff nothing is retried")
         try goodKey.write(to: URL(fileURLWithPath: keyPath))
-        let retried = try pass.run(now: late + 61)
+        let retried = try await run(pass, at: late + 61)
         XCTAssertEqual(retried.renewedNames.count, 11)
         XCTAssertEqual(try pass.recorder.inventory.renewalAttempts()["apiserver"]?.failures, 0)
     }
 
-    func testRenewBeforeLongerThanTheLifetimeRenewsOncePerCheckInterval() throws {
+    func testRenewBeforeLongerThanTheLifetimeRenewsOncePerCheckInterval() async throws {
         let dir = try TemporaryDirectory()
-        let (config, base) = try setUp(dir)
+        let (config, base) = try await setUp(dir)
         var policy = base.policy
         policy.renewBefore = .duration(2 * 365 * 86400)
-        let pass = RenewalPass(config: config, recorder: base.recorder, scan: base.scan, policy: policy, backupDirectory: { _ in nil }, log: .silent)
+        let pass = RenewalPass(config: config, recorder: base.recorder, policy: policy, backupDirectory: { _ in nil }, clock: clock, log: .silent)
         let now = Date()
-        XCTAssertEqual(try pass.run(now: now).renewedNames.count, 11)
-        let soon = try pass.run(now: now + 600)
+        let first = try await run(pass, at: now)
+        XCTAssertEqual(first.renewedNames.count, 11)
+        let soon = try await run(pass, at: now + 600)
         XCTAssertEqual(soon.renewedNames, [], "no loop")
         XCTAssertTrue(soon.items.allSatisfy(\.schedule.windowCoversLifetime))
         XCTAssertEqual(soon.nextPass.timeIntervalSince(now), 3600, accuracy: 1)
-        XCTAssertEqual(try pass.run(now: now + 3601).renewedNames.count, 11)
+        let later = try await run(pass, at: now + 3601)
+        XCTAssertEqual(later.renewedNames.count, 11)
     }
 
-    func testExpiringCAsAreReportedAndNeverRenewed() throws {
+    func testExpiringCAsAreReportedAndNeverRenewed() async throws {
         let dir = try TemporaryDirectory()
-        let (_, pass) = try setUp(dir)
-        let outcome = try pass.run(now: Date().addingTimeInterval((3650 - 30) * 86400))
+        let (_, pass) = try await setUp(dir)
+        let outcome = try await run(pass, at: Date().addingTimeInterval((3650 - 30) * 86400))
         XCTAssertEqual(Set(outcome.expiringAuthorities.map(\.name)), ["ca", "front-proxy-ca", "etcd-ca"])
-        XCTAssertFalse(outcome.renewedNames.contains { $0.hasSuffix("ca") })
+        XCTAssertFalse(outcome.renewedNames.contains { $0.rawValue.hasSuffix("ca") })
     }
 
     func testDaemonStateSurvivesReopening() throws {

@@ -1,6 +1,11 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import Testing
-@testable import PKICore
 
 @Suite struct RenewalScheduleTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -38,11 +43,11 @@ import Testing
     }
 
     @Test func affectedComponentsComeInRestartOrder() throws {
-        #expect(StaticPodComponent.affected(by: ["scheduler.conf", "etcd-peer", "front-proxy-client"]).map(\.name)
-                == ["etcd", "kube-apiserver", "kube-scheduler"])
-        #expect(StaticPodComponent.affected(by: ["admin.conf", "super-admin.conf"]).isEmpty, "no static pod loads admin.conf")
-        let renewable = Set(RenewalPlan.renewableNames(for: try Fixtures.config(in: "/nonexistent")))
-        let used = Set(StaticPodComponent.all.flatMap(\.certificates))
+        #expect(CertificateCatalogue.components(loading: [.schedulerConf, .etcdPeer, .frontProxyClient]).map(\.name)
+                == [.etcd, .kubeAPIServer, .kubeScheduler])
+        #expect(CertificateCatalogue.components(loading: [.adminConf, .superAdminConf]).isEmpty, "no static pod loads admin.conf")
+        let renewable = Set(CertificateCatalogue.renewableNames(for: try Fixtures.config(in: "/nonexistent")))
+        let used = Set(CertificateCatalogue.components.flatMap(\.certificates))
         #expect(used.isSubset(of: renewable), "every name a component loads is a catalogue name")
     }
 }

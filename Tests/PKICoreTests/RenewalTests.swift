@@ -1,17 +1,22 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 final class RenewalTests: XCTestCase {
-    private func initialized(_ overrides: ConfigOverrides = ConfigOverrides()) throws -> (TemporaryDirectory, ClusterConfig) {
+    private func initialized(_ overrides: ConfigOverrides = ConfigOverrides()) async throws -> (TemporaryDirectory, ClusterConfig) {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path, overrides: overrides)
-        try PKIInitialization(config: config).run(.all)
+        try await PKIInitialization(config: config).run(.all)
         return (dir, config)
     }
 
-    func testTemplateCarriesCNOrgSANsAndUsagesOnly() throws {
-        let (dir, config) = try initialized(ConfigOverrides(apiServerCertSANs: ["extra.example.com"]))
+    func testTemplateCarriesCNOrgSANsAndUsagesOnly() async throws {
+        let (dir, config) = try await initialized(ConfigOverrides(apiServerCertSANs: ["extra.example.com"]))
         let pki = PKIDirectory(root: config.certificatesDir)
         let current = try XCTUnwrap(pki.readCertificate("apiserver"))
         let now = Date().addingTimeInterval(86400)
@@ -27,13 +32,13 @@ final class RenewalTests: XCTestCase {
         _ = dir
     }
 
-    func testRenewAllReplacesKeysKeepsSubjectsAndChains() throws {
-        let (dir, config) = try initialized()
+    func testRenewAllReplacesKeysKeepsSubjectsAndChains() async throws {
+        let (dir, config) = try await initialized()
         let pki = PKIDirectory(root: config.certificatesDir)
         let before = try XCTUnwrap(pki.readCertificate("etcd/server"))
         let beforeKey = try XCTUnwrap(pki.readKey("etcd/server"))
         let adminBefore = try XCTUnwrap(PKIDirectory.read(dir.path + "/admin.conf"))
-        let report = try CertificateRenewal(config: config, options: .init(backupDirectory: dir.path + "/backup"), now: Date()).run(
+        let report = try await CertificateRenewal(config: config, options: .init(backupDirectory: dir.path + "/backup")).run(
             names: CertificateRenewal.renewableNames(for: config))
         XCTAssertNil(report.failure)
         XCTAssertEqual(report.outcomes.map(\.kind), Array(repeating: .renewed, count: 11))
@@ -53,18 +58,18 @@ final class RenewalTests: XCTestCase {
         let strip = { (data: Data) in String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.split(separator: ":").first ?? "" } }
         XCTAssertEqual(strip(adminBefore), strip(adminAfter))
         let admin = try Kubeconfig.parse(adminAfter, source: "admin.conf")
-        XCTAssertTrue(try PrivateKey(pem: admin.clientKey, source: "k").matches(try Certificate(pem: admin.clientCertificate, source: "c")))
+        XCTAssertTrue(try PrivateKey(pem: XCTUnwrap(admin.clientKey), source: "k").matches(try Certificate(pem: XCTUnwrap(admin.clientCertificate), source: "c")))
     }
 
-    func testMissingAndExternalItemsAreReportedNotRenewed() throws {
-        let (dir, config) = try initialized()
+    func testMissingAndExternalItemsAreReportedNotRenewed() async throws {
+        let (dir, config) = try await initialized()
         let pki = PKIDirectory(root: config.certificatesDir)
         try FileManager.default.removeItem(atPath: pki.certificatePath("apiserver"))
         try FileManager.default.removeItem(atPath: pki.keyPath("apiserver"))
         try FileManager.default.removeItem(atPath: pki.keyPath("front-proxy-ca"))
         let lines = LineCollector()
-        let report = try CertificateRenewal(config: config, options: .init(), log: ProgressLog(info: lines.append, warning: lines.append))
-            .run(names: ["apiserver", "front-proxy-client", "scheduler.conf"])
+        let report = try await CertificateRenewal(config: config, options: .init(), log: ProgressLog(info: lines.append, warning: lines.append))
+            .run(names: [.apiserver, .frontProxyClient, .schedulerConf])
         XCTAssertEqual(report.outcomes.map(\.kind), [.missing, .external, .renewed])
         XCTAssertEqual(lines.all, [
             "MISSING! certificate for serving the Kubernetes API",
@@ -75,22 +80,24 @@ final class RenewalTests: XCTestCase {
         _ = dir
     }
 
-    func testDryRunAndBadInputChangeNothing() throws {
-        let (dir, config) = try initialized()
+    func testDryRunAndBadInputChangeNothing() async throws {
+        let (dir, config) = try await initialized()
         let before = try dir.snapshot()
-        _ = try CertificateRenewal(config: config, options: .init(dryRun: true, backupDirectory: dir.path + "/backup")).run(names: ["apiserver", "admin.conf"])
+        _ = try await CertificateRenewal(config: config, options: .init(dryRun: true, backupDirectory: dir.path + "/backup")).run(names: [.apiserver, .adminConf])
         XCTAssertEqual(try dir.snapshot(), before)
 
         try AtomicFile.write(try PrivateKey.generate(.ecdsaP256).pem(), to: config.certificatesDir + "/etcd/peer.key", mode: 0o600)
         let mismatched = try dir.snapshot()
-        XCTAssertThrowsError(try CertificateRenewal(config: config, options: .init(backupDirectory: dir.path + "/backup"))
-            .run(names: CertificateRenewal.renewableNames(for: config))) { error in
+        await assertThrowsAsync({ try await CertificateRenewal(config: config, options: .init(backupDirectory: dir.path + "/backup"))
+            .run(names: CertificateRenewal.renewableNames(for: config)) }) { error in
             XCTAssertTrue("\(error)".contains("etcd/peer.key does not match"), "\(error)")
+            XCTAssertEqual((error as? PKIError)?.code, .keyMismatch)
         }
         XCTAssertEqual(try dir.snapshot(), mismatched)
 
-        XCTAssertThrowsError(try CertificateRenewal(config: config).run(names: ["ca"])) { error in
+        XCTAssertThrowsError(try CertificateRenewal.parseNames(["ca"], for: config)) { error in
             XCTAssertTrue("\(error)".contains("unknown certificate name \"ca\""), "\(error)")
+            XCTAssertEqual((error as? PKIError)?.code, .unknownName)
         }
     }
 
@@ -98,15 +105,15 @@ final class RenewalTests: XCTestCase {
         var file = KubeadmConfigFile()
         file.externalEtcd = ExternalEtcd()
         let config = try Fixtures.config(in: "/x", file: file)
-        XCTAssertEqual(CertificateRenewal.renewableNames(for: config), ["admin.conf", "apiserver", "apiserver-kubelet-client",
-                                                                        "controller-manager.conf", "front-proxy-client",
-                                                                        "scheduler.conf", "super-admin.conf"])
+        XCTAssertEqual(CertificateRenewal.renewableNames(for: config).map(\.rawValue), ["admin.conf", "apiserver", "apiserver-kubelet-client",
+                                                                                       "controller-manager.conf", "front-proxy-client",
+                                                                                       "scheduler.conf", "super-admin.conf"])
     }
 
     func testKubeconfigCredentialsAreReplacedInPlace() throws {
         let original = Kubeconfig(clusterName: "c", server: "https://x:6443", certificateAuthority: Data("CA".utf8),
                                   userName: "u", clientCertificate: Data("OLD-CERT".utf8), clientKey: Data("OLD-KEY".utf8))
-        let text = "# kept comment\n" + String(decoding: original.rendered(), as: UTF8.self) + "extensions: []\n"
+        let text = "# kept comment\n" + String(decoding: try original.rendered(), as: UTF8.self) + "extensions: []\n"
         let updated = try Kubeconfig.updatingCredentials(Data(text.utf8), source: "k", certificateAuthority: Data("NEW-CA".utf8),
                                                          clientCertificate: Data("NEW-CERT".utf8), clientKey: Data("NEW-KEY".utf8))
         let updatedText = String(decoding: updated, as: UTF8.self)

@@ -1,16 +1,23 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 final class StaticPodRestartTests: XCTestCase {
+    private let clock = ManualWallClock()
+
     private func manifests(_ dir: TemporaryDirectory) throws -> ManifestRestart {
         let manifests = dir.path + "/manifests"
         try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
-        for component in StaticPodComponent.all {
+        for component in CertificateCatalogue.components {
             try Data("kind: Pod # \(component.name)\n".utf8).write(to: URL(fileURLWithPath: "\(manifests)/\(component.manifestFileName)"))
         }
         let restart = ManifestRestart(manifestsDir: manifests, holdingDir: ManifestRestart.defaultHoldingDir(manifestsDir: manifests),
-                                      restartWait: 0.2, inventory: try Inventory(path: dir.path + "/state.db"), log: .silent)
+                                      restartWait: 20, inventory: try Inventory(path: dir.path + "/state.db"), clock: clock, log: .silent)
         try restart.checkDirectories()
         return restart
     }
@@ -19,15 +26,17 @@ final class StaticPodRestartTests: XCTestCase {
         let dir = try TemporaryDirectory()
         let restart = try manifests(dir)
         let before = try dir.snapshot()
-        let etcd = try XCTUnwrap(StaticPodComponent.named("etcd"))
-        let watcher = Task {
-            // Sees the manifest gone while the restart waits.
-            while FileManager.default.fileExists(atPath: restart.manifestsDir + "/etcd.yaml") { try await Task.sleep(nanoseconds: 10_000_000) }
-            return FileManager.default.fileExists(atPath: restart.holdingDir + "/etcd.yaml")
-        }
-        try await restart.restart(etcd)
-        let heldDuringWait = try await watcher.value
-        XCTAssertTrue(heldDuringWait)
+        let restarting = Task { try await restart.restart(ComponentName.etcd.spec) }
+        // While the restart waits its 20 s, the manifest is away from the kubelet and recorded as held.
+        await clock.waitForSleepers()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: restart.manifestsDir + "/etcd.yaml"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: restart.holdingDir + "/etcd.yaml"))
+        XCTAssertEqual(try restart.inventory?.heldManifests().map(\.component), ["etcd"])
+        clock.advance(seconds: 19)
+        await clock.waitForSleepers()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: restart.manifestsDir + "/etcd.yaml"), "not back before the wait is over")
+        clock.advance(seconds: 1)
+        try await restarting.value
         XCTAssertEqual(try dir.snapshot().filter { !$0.key.hasPrefix("state.db") }, before.filter { !$0.key.hasPrefix("state.db") })
         XCTAssertEqual(try restart.inventory?.heldManifests(), [])
     }
@@ -60,7 +69,7 @@ final class StaticPodRestartTests: XCTestCase {
         let restart = try manifests(dir)
         try FileManager.default.removeItem(atPath: restart.manifestsDir + "/kube-scheduler.yaml")
         do {
-            try await restart.restart(try XCTUnwrap(StaticPodComponent.named("kube-scheduler")))
+            try await restart.restart(try XCTUnwrap(Optional(ComponentName.kubeScheduler.spec)))
             XCTFail("restart without a manifest must fail")
         } catch let error as PKIError {
             XCTAssertTrue(error.message.contains("kube-scheduler.yaml not found"), error.message)
@@ -70,13 +79,13 @@ final class StaticPodRestartTests: XCTestCase {
     func testTheRolloutStopsAtTheFirstComponentThatStaysDown() async throws {
         let restarted = Recorder()
         let rollout = StaticPodRollout(restarter: FakeRestarter(log: restarted), probe: FakeProbe(down: ["kube-apiserver"]),
-                                       healthTimeout: 0.3, pollInterval: 0.05)
-        let steps = await rollout.run(StaticPodComponent.all)
-        XCTAssertEqual(steps.map(\.component), ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"])
+                                       healthTimeout: 120, pollInterval: 1, clock: clock)
+        let steps = try await whileAdvancing(clock, by: 1) { await rollout.run(CertificateCatalogue.components) }
+        XCTAssertEqual(steps.map(\.component.rawValue), ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"])
         guard case .restarted = steps[0].result, case .failed(let reason) = steps[1].result else {
             return XCTFail("\(steps)")
         }
-        XCTAssertTrue(reason.contains("kube-apiserver not healthy within"), reason)
+        XCTAssertTrue(reason.contains("kube-apiserver not healthy within 2m0s"), reason)
         XCTAssertEqual(steps[2].result, .skipped)
         XCTAssertEqual(steps[3].result, .skipped)
         let touched = await restarted.names
@@ -84,18 +93,18 @@ final class StaticPodRestartTests: XCTestCase {
     }
 }
 
-private actor Recorder {
+actor Recorder {
     var names: [String] = []
     func add(_ name: String) { names.append(name) }
 }
 
-private struct FakeRestarter: StaticPodRestarter {
+struct FakeRestarter: StaticPodRestarter {
     let log: Recorder
     var strategyName: String { "fake" }
-    func restart(_ component: StaticPodComponent) async throws { await log.add(component.name) }
+    func restart(_ component: StaticPodComponent) async throws { await log.add(component.name.rawValue) }
 }
 
-private struct FakeProbe: ComponentHealthProbe {
+struct FakeProbe: ComponentHealthProbe {
     let down: Set<String>
-    func problem(with component: StaticPodComponent) async -> String? { down.contains(component.name) ? "connection refused" : nil }
+    func problem(with component: StaticPodComponent) async -> String? { down.contains(component.name.rawValue) ? "connection refused" : nil }
 }

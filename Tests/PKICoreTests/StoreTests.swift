@@ -1,15 +1,20 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 final class StoreTests: XCTestCase {
     private func mode(_ path: String) throws -> Int {
         try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
     }
 
-    private func makePair(_ algorithm: KeyAlgorithm = .ecdsaP256) throws -> (Certificate, PrivateKey) {
+    private func makePair(_ algorithm: KeyAlgorithm = .ecdsaP256) throws -> (IssuedCertificate, PrivateKey) {
         let key = try PrivateKey.generate(algorithm)
-        return (try Certificate.selfSigned(try Fixtures.caTemplate(), key: key), key)
+        return (try IssuedCertificate.selfSigned(try Fixtures.caTemplate(), key: key), key)
     }
 
     func testAtomicWriteSetsModeAndLeavesNoTempFile() throws {
@@ -58,12 +63,13 @@ final class StoreTests: XCTestCase {
             _ = try AtomicFile.stage(try newKey.pem(), besides: keyPath, mode: 0o600, suffix: PKIDirectory.pendingSuffix)
         }
         func stageCert() throws {
-            _ = try AtomicFile.stage(try newCert.pem(), besides: certPath, mode: 0o644, suffix: PKIDirectory.pendingSuffix)
+            _ = try AtomicFile.stage(newCert.pem(), besides: certPath, mode: 0o644, suffix: PKIDirectory.pendingSuffix)
         }
         func moveAside() throws { XCTAssertEqual(rename(certPath, aside), 0) }
         func moveKeyIn() throws { try AtomicFile.commit(PKIDirectory.hiddenPath(keyPath, suffix: PKIDirectory.pendingSuffix), to: keyPath) }
         func moveCertIn() throws { try AtomicFile.commit(PKIDirectory.hiddenPath(certPath, suffix: PKIDirectory.pendingSuffix), to: certPath) }
-        func assertPair(_ expected: Certificate, _ label: String, line: UInt = #line) throws {
+        func assertPair(_ issued: IssuedCertificate, _ label: String, line: UInt = #line) throws {
+            let expected = try issued.certificate()
             try pki.completeInterruptedWrites()
             let cert = try XCTUnwrap(pki.readCertificate("apiserver"), label, line: line)
             let key = try XCTUnwrap(pki.readKey("apiserver"), label, line: line)
@@ -93,13 +99,75 @@ final class StoreTests: XCTestCase {
         try assertPair(oldCert, "a partial temp file")
     }
 
+    func testKubeconfigValuesThatNeedQuotingSurviveARoundTrip() throws {
+        let kubeconfig = Kubeconfig(clusterName: "prod #1: eu", server: "https://[fd00::1]:6443", certificateAuthority: Data("CA".utf8),
+                                    userName: "true", clientCertificate: Data("CERT".utf8), clientKey: Data("KEY".utf8))
+        let parsed = try Kubeconfig.parse(try kubeconfig.rendered(), source: "k")
+        XCTAssertEqual(parsed, kubeconfig)
+        XCTAssertEqual(parsed.contextName, "true@prod #1: eu")
+    }
+
+    func testKubeletConfWithFileCredentialsParses() throws {
+        let text = """
+            apiVersion: v1
+            clusters:
+            - cluster:
+                certificate-authority-data: Q0E=
+                server: https://10.0.0.10:6443
+              name: default-cluster
+            contexts:
+            - context:
+                cluster: default-cluster
+                namespace: default
+                user: default-auth
+              name: default-context
+            current-context: default-context
+            kind: Config
+            preferences: {}
+            users:
+            - name: default-auth
+              user:
+                client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem
+                client-key: /var/lib/kubelet/pki/kubelet-client-current.pem
+            """
+        let parsed = try Kubeconfig.parse(Data(text.utf8), source: "kubelet.conf")
+        XCTAssertEqual(parsed.credentials, .files(certificate: "/var/lib/kubelet/pki/kubelet-client-current.pem",
+                                                  key: "/var/lib/kubelet/pki/kubelet-client-current.pem"))
+        XCTAssertEqual(parsed.userName, "default-auth")
+        XCTAssertThrowsError(try Kubeconfig.updatingCredentials(Data(text.utf8), source: "kubelet.conf", certificateAuthority: Data(),
+                                                                clientCertificate: Data(), clientKey: Data())) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .notManaged)
+        }
+    }
+
     func testKubeconfigRendersKubeadmLayoutAndParsesBack() throws {
         let kubeconfig = Kubeconfig(clusterName: "kubernetes", server: "https://10.0.0.10:6443",
                                     certificateAuthority: Data("CA".utf8), userName: "kubernetes-admin",
                                     clientCertificate: Data("CERT".utf8), clientKey: Data("KEY".utf8))
-        let text = String(decoding: kubeconfig.rendered(), as: UTF8.self)
-        XCTAssertTrue(text.hasPrefix("apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: https://10.0.0.10:6443\n  name: kubernetes\n"))
-        XCTAssertTrue(text.contains("current-context: kubernetes-admin@kubernetes\nkind: Config\npreferences: {}\nusers:\n- name: kubernetes-admin\n"))
+        let text = String(decoding: try kubeconfig.rendered(), as: UTF8.self)
+        // client-go's layout, byte for byte.
+        XCTAssertEqual(text, """
+            apiVersion: v1
+            clusters:
+            - cluster:
+                certificate-authority-data: Q0E=
+                server: https://10.0.0.10:6443
+              name: kubernetes
+            contexts:
+            - context:
+                cluster: kubernetes
+                user: kubernetes-admin
+              name: kubernetes-admin@kubernetes
+            current-context: kubernetes-admin@kubernetes
+            kind: Config
+            preferences: {}
+            users:
+            - name: kubernetes-admin
+              user:
+                client-certificate-data: Q0VSVA==
+                client-key-data: S0VZ
+
+            """)
         XCTAssertEqual(try Kubeconfig.parse(kubeconfig.rendered(), source: "admin.conf"), kubeconfig)
         XCTAssertThrowsError(try Kubeconfig.parse(Data("apiVersion: v1\n".utf8), source: "/etc/kubernetes/admin.conf")) { error in
             XCTAssertTrue("\(error)".contains("/etc/kubernetes/admin.conf"))
@@ -108,14 +176,30 @@ final class StoreTests: XCTestCase {
 }
 
 final class LockTests: XCTestCase {
-    func testSecondWriterWaitsThenFailsWithClearMessage() throws {
+    /// The wait is on the injected clock: the test moves it past the timeout instead of sleeping.
+    func testSecondWriterWaitsThenFailsWithClearMessage() async throws {
         let dir = try TemporaryDirectory()
-        var held: PKILock? = try PKILock.acquire(certificatesDir: dir.path, timeout: 0)
+        let path = dir.path
+        let clock = ManualWallClock()
+        var held: PKILock? = try await PKILock.acquire(certificatesDir: path, timeout: 0, clock: clock)
         XCTAssertNotNil(held)
-        XCTAssertThrowsError(try PKILock.acquire(certificatesDir: dir.path, timeout: 0.2)) { error in
+        let second = Task { try await PKILock.acquire(certificatesDir: path, timeout: 60, clock: clock) }
+        await clock.waitForSleepers()
+        clock.advance(seconds: 59)
+        await clock.waitForSleepers()
+        clock.advance(seconds: 2)
+        await assertThrowsAsync({ try await second.value }) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .lockTimeout)
             XCTAssertTrue("\(error)".contains("--lock-timeout"), "\(error)")
         }
+
+        // A writer that is still waiting when the holder finishes gets the lock at its next try.
+        let third = Task { try await PKILock.acquire(certificatesDir: path, timeout: 60, clock: clock) }
+        await clock.waitForSleepers()
         held = nil
-        XCTAssertNoThrow(try PKILock.acquire(certificatesDir: dir.path, timeout: 0))
+        clock.advance(seconds: 1)
+        let acquired = try await third.value
+        XCTAssertNotNil(acquired)
+        XCTAssertNil(held)
     }
 }

@@ -1,5 +1,11 @@
 import Foundation
-@testable import PKICore
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
+import XCTest
 
 /// A temporary directory removed when the value is released.
 final class TemporaryDirectory {
@@ -69,4 +75,36 @@ func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+/// XCTAssertThrowsError for async expressions, which its autoclosure cannot await.
+func assertThrowsAsync<T>(_ expression: () async throws -> T, _ message: String = "", file: StaticString = #filePath, line: UInt = #line,
+                          _ handler: (any Error) -> Void = { _ in }) async {
+    do {
+        _ = try await expression()
+        XCTFail("expected an error. \(message)", file: file, line: line)
+    } catch {
+        handler(error)
+    }
+}
+
+/// Runs `operation` and moves `clock` forward by `step` each time something sleeps on it, until the operation
+/// ends: waits and timeouts pass in simulated time, never in real time.
+func whileAdvancing<T: Sendable>(_ clock: ManualWallClock, by step: TimeInterval, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    let driver = Task {
+        while !Task.isCancelled {
+            await clock.waitForSleepers()
+            guard !Task.isCancelled else { break }
+            clock.advance(seconds: step)
+        }
+    }
+    defer { driver.cancel() }
+    return try await operation()
+}
+
+extension Certificate {
+    /// A self-signed certificate, parsed: tests inspect what they make.
+    static func selfSigned(_ template: CertificateTemplate, key: PrivateKey) throws -> Certificate {
+        try IssuedCertificate.selfSigned(template, key: key).certificate()
+    }
 }

@@ -1,6 +1,11 @@
 import Foundation
+@testable import PKICatalogue
+@testable import PKICommandLine
+@testable import PKICrypto
+@testable import PKILifecycle
+@testable import PKINetwork
+@testable import PKIStore
 import XCTest
-@testable import PKICore
 
 final class UploadBundleTests: XCTestCase {
     func testSharedFilesFollowKubeadmsListAndDataKeys() {
@@ -17,25 +22,27 @@ final class UploadBundleTests: XCTestCase {
     }
 
     /// A cluster's authorities made by init-ca, in a temporary directory.
-    private func authorities() throws -> (TemporaryDirectory, ClusterConfig) {
+    private func authorities() async throws -> (TemporaryDirectory, ClusterConfig) {
         let dir = try TemporaryDirectory()
         let config = try Fixtures.config(in: dir.path)
-        try PKIInitialization(config: config).run(.authorities)
+        try await PKIInitialization(config: config).run(.authorities)
         return (dir, config)
     }
 
-    func testManifestRoundTripsThroughParsingAndDecryption() throws {
-        let (dir, config) = try authorities()
+    func testManifestRoundTripsThroughParsingAndDecryption() async throws {
+        let (dir, config) = try await authorities()
         let key = try CertificateKey.generate()
         let now = Date()
         let (manifest, report) = try CertificateUpload(config: config, key: key, now: now).manifest()
         let objects = try KubeadmCertsObjects.objects(inManifest: manifest, source: "m")
-        XCTAssertEqual(objects.compactMap { $0["kind"] as? String }, ["Secret", "Secret", "Role", "RoleBinding"])
-        XCTAssertEqual(KubeadmCertsObjects.name(objects[0]), report.token.secretName)
-        let expiration = try XCTUnwrap(KubeadmCertsObjects.tokenExpiration(objects[0], source: "m"))
+        XCTAssertEqual(objects.compactMap { KubeadmCertsObjects.header($0).kind }, ["Secret", "Secret", "Role", "RoleBinding"])
+        XCTAssertEqual(KubeadmCertsObjects.header(objects[0]).metadata?.name, report.token.secretName)
+        let token = try XCTUnwrap(KubeadmCertsObjects.secret(named: report.token.secretName, in: objects, source: "m"))
+        let expiration = try XCTUnwrap(KubeadmCertsObjects.tokenExpiration(token, source: "m"))
         XCTAssertEqual(expiration.timeIntervalSince(now), 7200, accuracy: 1)
 
-        let (bundle, tokenName) = try KubeadmCertsObjects.bundle(from: objects[1], source: "m")
+        let certs = try XCTUnwrap(KubeadmCertsObjects.secret(named: "kubeadm-certs", in: objects, source: "m"))
+        let (bundle, tokenName) = try KubeadmCertsObjects.bundle(from: certs, source: "m")
         XCTAssertEqual(tokenName, report.token.secretName)
         let files = SharedFiles.list(certificatesDir: config.certificatesDir, external: nil)
         let plaintexts = try bundle.open(files, key: key, source: "m")
@@ -55,8 +62,8 @@ final class UploadBundleTests: XCTestCase {
         let bundle: KubeadmCertsBundle
     }
 
-    private func sealed() throws -> Sealed {
-        let (dir, config) = try authorities()
+    private func sealed() async throws -> Sealed {
+        let (dir, config) = try await authorities()
         let key = try CertificateKey.generate()
         let files = SharedFiles.list(certificatesDir: config.certificatesDir, external: nil)
         return Sealed(dir: dir, config: config, key: key, files: files, bundle: try KubeadmCertsBundle.seal(files, key: key))
@@ -69,8 +76,8 @@ final class UploadBundleTests: XCTestCase {
         }
     }
 
-    func testOpenTellsAWrongKeyFromAlteredDataAndMissingEntries() throws {
-        let sealed = try sealed()
+    func testOpenTellsAWrongKeyFromAlteredDataAndMissingEntries() async throws {
+        let sealed = try await sealed()
         assertOpenFails(sealed.bundle, sealed, key: try CertificateKey.generate(), "the certificate key does not decrypt m")
         var altered = sealed.bundle
         altered.entries["sa.pub"]?[20] ^= 0x80
@@ -80,8 +87,8 @@ final class UploadBundleTests: XCTestCase {
         assertOpenFails(missing, sealed, "no entry etcd-ca.key")
     }
 
-    func testOpenRefusesMismatchedPairsAndCertificatesThatAreNoCA() throws {
-        let sealed = try sealed()
+    func testOpenRefusesMismatchedPairsAndCertificatesThatAreNoCA() async throws {
+        let sealed = try await sealed()
         var swapped = sealed.bundle
         swapped.entries["ca.key"] = sealed.bundle.entries["front-proxy-ca.key"]
         assertOpenFails(swapped, sealed, "ca.key does not match ca.crt")
@@ -92,19 +99,20 @@ final class UploadBundleTests: XCTestCase {
         let leafKey = try PrivateKey.generate(.ecdsaP256)
         let leaf = try SigningAuthority(certificate: ca, key: caKey, source: "ca").issue(try Fixtures.leafTemplate(), for: leafKey)
         var notCA = sealed.bundle
-        notCA.entries["front-proxy-ca.crt"] = try AESGCM.seal(try leaf.pem(), key: sealed.key)
+        notCA.entries["front-proxy-ca.crt"] = try AESGCM.seal(leaf.pem(), key: sealed.key)
         notCA.entries["front-proxy-ca.key"] = try AESGCM.seal(try leafKey.pem(), key: sealed.key)
         assertOpenFails(notCA, sealed, "front-proxy-ca.crt is not a self-signed CA")
     }
 
-    func testDownloadRefusesAnExpiredUploadAndWarnsWithoutAToken() throws {
-        let (dir, config) = try authorities()
+    func testDownloadRefusesAnExpiredUploadAndWarnsWithoutAToken() async throws {
+        let (dir, config) = try await authorities()
         let key = try CertificateKey.generate()
         let (manifest, _) = try CertificateUpload(config: config, key: key).manifest()
         let target = try Fixtures.config(in: dir.path + "/node2")
-        let later = CertificateDownload(config: target, key: key, now: Date() + 7201)
-        XCTAssertThrowsError(try later.run(manifest: manifest, source: "m")) { error in
+        let later = CertificateDownload(config: target, key: key, clock: ManualWallClock(Date() + 7201))
+        await assertThrowsAsync({ try await later.run(manifest: manifest, source: "m") }) { error in
             XCTAssertTrue("\(error)".contains("m expired at"), "\(error)")
+            XCTAssertEqual((error as? PKIError)?.code, .expiredUpload)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: target.certificatesDir))
 
@@ -113,7 +121,7 @@ final class UploadBundleTests: XCTestCase {
         let alone = try XCTUnwrap(text.components(separatedBy: "---\n").first { $0.contains("name: kubeadm-certs") })
         let warnings = WarningCollector()
         let download = CertificateDownload(config: target, key: key, log: ProgressLog(info: { _ in }, warning: warnings.add))
-        let report = try download.run(manifest: Data(alone.utf8), source: "m")
+        let report = try await download.run(manifest: Data(alone.utf8), source: "m")
         XCTAssertEqual(report.written.count, 8)
         XCTAssertTrue(warnings.lines.contains { $0.contains("age cannot be checked") }, "\(warnings.lines)")
     }
@@ -132,7 +140,7 @@ final class UploadBundleTests: XCTestCase {
     func testHTTPResponsesFramedByLengthChunksOrClose() throws {
         func parse(_ text: String) throws -> HTTPResponse {
             var pieces = Array(text.utf8).chunked(7).map { Data($0) }
-            return try HTTPExchange.readResponse(source: "s") { pieces.isEmpty ? Data() : pieces.removeFirst() }
+            return try HTTPExchange.readResponse(peer: "s", limit: 1 << 16) { pieces.isEmpty ? Data() : pieces.removeFirst() }
         }
         let sized = try parse("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello-extra")
         XCTAssertEqual(sized.status, 201)
@@ -143,6 +151,14 @@ final class UploadBundleTests: XCTestCase {
         XCTAssertEqual(closed.status, 404)
         XCTAssertEqual(closed.body, Data("{}".utf8))
         XCTAssertThrowsError(try parse("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort"))
+        var endless = 0
+        XCTAssertThrowsError(try HTTPExchange.readResponse(peer: "etcd", limit: 1000) {
+            endless += 1
+            return endless == 1 ? Data("HTTP/1.1 200 OK\r\n\r\n".utf8) : Data(repeating: 0x41, count: 100)
+        }) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .responseTooLarge)
+            XCTAssertTrue("\(error)".hasPrefix("etcd sent more than 1000 bytes"), "\(error)")
+        }
     }
 }
 

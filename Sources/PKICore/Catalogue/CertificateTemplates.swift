@@ -1,6 +1,8 @@
 import Foundation
+import PKICrypto
+import PKIStore
 
-/// Turns catalogue rows into concrete certificate templates for one cluster.
+/// Turns catalogue rows into concrete certificate templates and locations for one cluster.
 extension AuthoritySpec {
     public func template(for config: ClusterConfig, now: Date, serial: UInt64) -> CertificateTemplate {
         CertificateTemplate(
@@ -9,18 +11,22 @@ extension AuthoritySpec {
             notBefore: now - CertificateTemplate.backdate,
             notAfter: now + config.caCertificateValidity,
             isCA: true,
-            keyUsage: [.digitalSignature, .keyEncipherment, .keyCertSign],
+            keyUsage: CertificateCatalogue.authorityKeyUsage,
             subjectAltNames: SubjectAltNames(dnsNames: [commonName])
         )
     }
+
+    public func location(in directory: PKIDirectory) -> KeyPairLocation {
+        KeyPairLocation(directory: directory, baseName: baseName)
+    }
 }
 
-extension LeafSpec {
+extension CertificateSpec {
     public func subject(for config: ClusterConfig) -> DistinguishedName {
         DistinguishedName(commonName: commonName.resolve(config), organizations: organizations)
     }
 
-    /// kubeadm's SAN rule for this leaf; invalid extra entries are skipped and returned as warnings.
+    /// kubeadm's SAN rule for this certificate; invalid extra entries are skipped and returned as warnings.
     public func subjectAltNames(for config: ClusterConfig) throws -> (names: SubjectAltNames, warnings: [String]) {
         switch sans {
         case .none:
@@ -42,7 +48,7 @@ extension LeafSpec {
                     names.dnsNames.append(endpoint.host)
                 }
             }
-            let extra = SANValidation.classify(config.apiServerCertSANs, certificate: baseName)
+            let extra = SANValidation.classify(config.apiServerCertSANs, certificate: displayName)
             names.dnsNames += extra.names.dnsNames
             names.ipAddresses += extra.names.ipAddresses
             return (names.normalized(), extra.warnings)
@@ -56,7 +62,7 @@ extension LeafSpec {
             if case .local(let serverSANs, let peerSANs) = config.etcd {
                 extraEntries = sans == .etcdServer ? serverSANs : peerSANs
             }
-            let extra = SANValidation.classify(extraEntries, certificate: baseName)
+            let extra = SANValidation.classify(extraEntries, certificate: displayName)
             names.dnsNames += extra.names.dnsNames
             names.ipAddresses += extra.names.ipAddresses
             return (names.normalized(), extra.warnings)
@@ -70,37 +76,40 @@ extension LeafSpec {
             notBefore: now - CertificateTemplate.backdate,
             notAfter: now + config.certificateValidity,
             isCA: false,
-            keyUsage: [.digitalSignature, .keyEncipherment],
+            keyUsage: CertificateCatalogue.certificateKeyUsage,
             extendedKeyUsage: extendedKeyUsage,
             subjectAltNames: sans
         )
     }
 
-    /// True for the leaves whose SANs kubeadm reports after generating them.
-    public var isServing: Bool { sans != .none }
-}
-
-extension KubeconfigSpec {
-    public func subject(for config: ClusterConfig) -> DistinguishedName {
-        DistinguishedName(commonName: commonName.resolve(config), organizations: organizations)
-    }
-
-    public func serverURL(for config: ClusterConfig) throws -> String {
+    /// The `server` of a kubeconfig row; nil for a key pair.
+    public func serverURL(for config: ClusterConfig) throws -> String? {
+        guard case .kubeconfig(_, let server) = storage else { return nil }
         switch server {
-        case .controlPlaneEndpoint: try config.controlPlaneURL()
-        case .localAPIServer: try config.localAPIServerURL()
+        case .controlPlaneEndpoint: return try config.controlPlaneURL()
+        case .localAPIServer: return try config.localAPIServerURL()
         }
     }
 
-    public func template(for config: ClusterConfig, now: Date, serial: UInt64) -> CertificateTemplate {
-        CertificateTemplate(
-            subject: subject(for: config),
-            serialNumber: serial,
-            notBefore: now - CertificateTemplate.backdate,
-            notAfter: now + config.certificateValidity,
-            isCA: false,
-            keyUsage: [.digitalSignature, .keyEncipherment],
-            extendedKeyUsage: [.clientAuth]
-        )
+    /// Where this certificate lives on a node with this configuration.
+    public func location(for config: ClusterConfig) -> any CertificateLocation {
+        switch storage {
+        case .files(let baseName):
+            return KeyPairLocation(directory: PKIDirectory(root: config.certificatesDir), baseName: baseName)
+        case .kubeconfig(let fileName, _):
+            let userName = subject(for: config).commonName ?? fileName
+            return KubeconfigLocation(path: config.kubeconfigPath(fileName)) {
+                KubeconfigLocation.Identity(clusterName: config.clusterName, server: try serverURL(for: config) ?? "", userName: userName)
+            }
+        }
     }
+}
+
+extension ClusterConfig {
+    /// A kubeconfig file in the kubeconfig dir.
+    public func kubeconfigPath(_ fileName: String) -> String {
+        "\(kubeconfigDir)/\(fileName)"
+    }
+
+    public var pkiDirectory: PKIDirectory { PKIDirectory(root: certificatesDir) }
 }

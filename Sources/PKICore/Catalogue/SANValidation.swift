@@ -1,3 +1,5 @@
+import PKICrypto
+import PKIStore
 /// kubeadm's rules for which extra SAN entries are acceptable.
 public enum SANValidation {
     /// RFC-1123 subdomain as Kubernetes validates it: lowercase labels of [a-z0-9-], alphanumeric at both ends, ≤ 253 characters.

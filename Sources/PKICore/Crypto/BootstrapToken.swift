@@ -19,8 +19,11 @@ public struct BootstrapToken: Sendable, Equatable, CustomStringConvertible {
         try BootstrapToken(id: randomString(6), secret: randomString(16))
     }
 
-    /// The name of the Secret that stores this token.
-    public var secretName: String { "bootstrap-token-\(id)" }
+    /// The name of the Secret that stores this token: the prefix, then the id.
+    public var secretName: String { Self.secretPrefix + id }
+
+    /// What every bootstrap-token Secret's name starts with (Kubernetes' convention).
+    public static let secretPrefix = "bootstrap-token-"
 
     /// Shows the id only: the secret half is a credential.
     public var description: String { "\(id).<secret>" }

@@ -26,7 +26,7 @@ public final class Certificate: @unchecked Sendable {
         PKIError.clearOpenSSLErrors()
         let endOfData = ERR_GET_REASON(lastError) == PEM_R_NO_START_LINE
         guard !certificates.isEmpty, lastError == 0 || endOfData else {
-            throw PKIError(.conflict, "\(source) is not a readable PEM certificate; restore it from a backup or remove it together with its key")
+            throw PKIError(.unreadableCertificate, "\(source) is not a readable PEM certificate; restore it from a backup or move it away together with its key")
         }
         return certificates
     }

@@ -1,54 +1,40 @@
-import COpenSSL
 import Foundation
 
-/// A PKCS#10 certificate signing request (an `X509_REQ` this value owns), as cfssl prints next to a new key.
-public final class CertificateRequest: @unchecked Sendable {
-    // X509_REQ is not mutated after `build` returns.
-    let pointer: OpaquePointer
+/// A PKCS#10 certificate signing request, as cfssl prints next to a new key: built as DER from typed values and
+/// signed by the key it requests a certificate for (proof of possession).
+public struct CertificateRequest: Sendable {
+    public let der: [UInt8]
 
-    private init(owning pointer: OpaquePointer) {
-        self.pointer = pointer
-    }
-
-    deinit { X509_REQ_free(pointer) }
-
-    /// A request for `subject` and `sans`, signed by `key` (proof of possession).
+    /// A request for `subject` and `sans`, signed by `key`.
     public static func build(subject: DistinguishedName, sans: SubjectAltNames, key: PrivateKey) throws -> CertificateRequest {
-        guard let req = X509_REQ_new() else { throw PKIError.openSSL("allocating a certificate request") }
-        let request = CertificateRequest(owning: req)
-        let name = try Certificate.makeName(subject)
-        defer { X509_NAME_free(name) }
-        let keySet = X509_REQ_get_X509_PUBKEY(req).map { SubjectPublicKeyInfo.assign(key.pointer, to: $0) } ?? false
-        guard X509_REQ_set_version(req, 0) == 1,
-              X509_REQ_set_subject_name(req, name) == 1,
-              keySet || X509_REQ_set_pubkey(req, key.pointer) == 1 else {
-            throw PKIError.openSSL("filling the certificate request for \(subject)")
-        }
+        // attributes [0] IMPLICIT SET OF Attribute: an extensionRequest carrying the subjectAltName, when there is one.
+        var attributes: [UInt8] = []
         if !sans.isEmpty {
-            try request.requestSubjectAltNames(sans)
+            let extensions = DER.sequence(CertificateExtension.subjectAltNames(sans).der)
+            attributes = DER.sequence(ObjectIdentifiers.extensionRequest + DER.set(extensions))
         }
-        guard X509_REQ_sign(req, key.pointer, key.signatureDigest) > 0 else {
-            throw PKIError.openSSL("signing the certificate request for \(subject)")
-        }
-        return request
-    }
-
-    private func requestSubjectAltNames(_ sans: SubjectAltNames) throws {
-        let names = try GeneralNames(sans)
-        guard let extensions = pkid_X509_EXTENSIONS_new() else { throw PKIError.openSSL("allocating request extensions") }
-        defer { pkid_X509_EXTENSIONS_free(extensions) }
-        guard let ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, UnsafeMutableRawPointer(names.pointer)) else {
-            throw PKIError.openSSL("encoding the requested subjectAltName")
-        }
-        guard pkid_X509_EXTENSIONS_push(extensions, ext) > 0 else {
-            X509_EXTENSION_free(ext)
-            throw PKIError.openSSL("adding the requested subjectAltName")
-        }
-        guard X509_REQ_add_extensions(pointer, extensions) == 1 else { throw PKIError.openSSL("adding request extensions") }
+        let info = DER.sequence(DER.integer(0) + subject.der + (try key.subjectPublicKeyInfo).der + DER.element(0xa0, attributes))
+        return CertificateRequest(der: try key.signed(info))
     }
 
     /// `CERTIFICATE REQUEST` PEM.
-    public func pem() throws -> Data {
-        try MemoryBIO.collect("writing a certificate request PEM") { PEM_write_bio_X509_REQ($0, pointer) }
+    public func pem() -> Data {
+        PEM.encode(der, label: "CERTIFICATE REQUEST")
+    }
+}
+
+/// PEM armour as OpenSSL writes it: base64 in lines of 64 characters.
+enum PEM {
+    static func encode(_ der: [UInt8], label: String) -> Data {
+        let base64 = Data(der).base64EncodedString()
+        var lines = ["-----BEGIN \(label)-----"]
+        var start = base64.startIndex
+        while start < base64.endIndex {
+            let end = base64.index(start, offsetBy: 64, limitedBy: base64.endIndex) ?? base64.endIndex
+            lines.append(String(base64[start..<end]))
+            start = end
+        }
+        lines.append("-----END \(label)-----")
+        return Data((lines.joined(separator: "\n") + "\n").utf8)
     }
 }

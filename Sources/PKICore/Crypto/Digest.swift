@@ -16,6 +16,18 @@ public enum SHA256Digest {
     }
 }
 
+/// Digests of byte arrays, for what issuance hashes itself.
+enum Digest {
+    static func sha1(_ bytes: [UInt8]) -> [UInt8] { digest(bytes, EVP_sha1()) }
+
+    private static func digest(_ bytes: [UInt8], _ md: OpaquePointer?) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        guard EVP_Digest(bytes, bytes.count, &output, &length, md, nil) == 1 else { return [] }
+        return Array(output.prefix(Int(length)))
+    }
+}
+
 extension Data {
     /// Lowercase hex, the form kubeadm prints hashes and keys in.
     public var lowercaseHex: String {

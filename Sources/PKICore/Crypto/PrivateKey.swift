@@ -5,12 +5,18 @@ import Foundation
 public final class PrivateKey: @unchecked Sendable {
     // EVP_PKEY is immutable after creation and safe to share across threads for reads.
     let pointer: OpaquePointer
+    private let publicKeyInfo = SubjectPublicKeyInfo.Cache()
 
     init(owning pointer: OpaquePointer) {
         self.pointer = pointer
     }
 
     deinit { EVP_PKEY_free(pointer) }
+
+    /// The public half's SubjectPublicKeyInfo, built once per key.
+    var subjectPublicKeyInfo: SubjectPublicKeyInfo {
+        get throws { try publicKeyInfo.value(for: pointer) }
+    }
 
     /// A fresh key from OpenSSL's default provider.
     public static func generate(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
@@ -56,7 +62,7 @@ public final class PrivateKey: @unchecked Sendable {
         let key = try MemoryBIO.reading(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
         guard let key else {
             PKIError.clearOpenSSLErrors()
-            throw PKIError(.conflict, "\(source) is not a readable PEM private key; restore it from a backup or remove it together with its certificate")
+            throw PKIError(.unreadableKey, "\(source) is not a readable PEM private key; restore it from a backup or move it away together with its certificate")
         }
         self.init(owning: key)
     }

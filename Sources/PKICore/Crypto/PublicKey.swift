@@ -5,6 +5,7 @@ import Foundation
 public final class PublicKey: @unchecked Sendable {
     // EVP_PKEY is immutable after creation and safe to share across threads for reads.
     let pointer: OpaquePointer
+    private let publicKeyInfo = SubjectPublicKeyInfo.Cache()
 
     /// Takes ownership of one reference to `pointer`.
     init(owning pointer: OpaquePointer) {
@@ -13,12 +14,17 @@ public final class PublicKey: @unchecked Sendable {
 
     deinit { EVP_PKEY_free(pointer) }
 
+    /// This key's SubjectPublicKeyInfo, built once per key.
+    var subjectPublicKeyInfo: SubjectPublicKeyInfo {
+        get throws { try publicKeyInfo.value(for: pointer) }
+    }
+
     /// Parses a PKIX `PUBLIC KEY` PEM block.
     public convenience init(pem: Data, source: String) throws {
         let key = try MemoryBIO.reading(pem) { bio in PEM_read_bio_PUBKEY(bio, nil, nil, nil) }
         guard let key else {
             PKIError.clearOpenSSLErrors()
-            throw PKIError(.conflict, "\(source) does not hold a PEM public key; restore it or remove it to have it regenerated")
+            throw PKIError(.unreadableKey, "\(source) does not hold a PEM public key; restore it from a backup or move it away to have it regenerated")
         }
         self.init(owning: key)
     }

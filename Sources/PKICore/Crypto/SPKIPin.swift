@@ -12,18 +12,18 @@ public struct SPKIPin: Hashable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2 else {
-            throw PKIError(.invalidInput, "invalid hash, expected \"format:hex-value\". Known format(s) are: sha256 (got \"\(text)\")")
+            throw PKIError(.invalidPin, "invalid hash, expected \"format:hex-value\". Known format(s) are: sha256 (got \"\(text)\")")
         }
         guard parts[0].lowercased() == "sha256" else {
-            throw PKIError(.invalidInput, "unknown hash format \"\(parts[0])\". Known format(s) are: sha256")
+            throw PKIError(.invalidPin, "unknown hash format \"\(parts[0])\". Known format(s) are: sha256")
         }
         // kubeadm checks the decoded length before the hex itself.
         let decodedLength = parts[1].utf8.count / 2
         guard decodedLength == 32 else {
-            throw PKIError(.invalidInput, "expected a 32 byte SHA-256 hash, found \(decodedLength) bytes")
+            throw PKIError(.invalidPin, "expected a 32 byte SHA-256 hash, found \(decodedLength) bytes")
         }
         guard let bytes = Data(hex: String(parts[1])) else {
-            throw PKIError(.invalidInput, "encoding/hex: invalid byte in hash value \"\(parts[1])\"; expected 64 hex characters")
+            throw PKIError(.invalidPin, "encoding/hex: invalid byte in hash value \"\(parts[1])\"; expected 64 hex characters")
         }
         self.sha256 = bytes
     }

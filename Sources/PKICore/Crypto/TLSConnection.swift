@@ -57,7 +57,7 @@ public final class TLSConnection {
             }
             guard SSL_check_private_key(ssl) == 1 else {
                 PKIError.clearOpenSSLErrors()
-                throw PKIError(.invalidInput, "the client key does not match the client certificate")
+                throw PKIError(.keyMismatch, "the client key for \(peer) does not match its client certificate")
             }
         }
         SSL_set_verify(ssl, trust == nil ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nil)
@@ -79,7 +79,7 @@ public final class TLSConnection {
             if verification != Int(X509_V_OK) {
                 PKIError.clearOpenSSLErrors()
                 let reason = X509_verify_cert_error_string(verification).map { String(cString: $0) } ?? "code \(verification)"
-                throw PKIError(.verification, "the server \(peer) is not trusted: \(reason); check the kubeconfig's server and certificate-authority-data")
+                throw PKIError(.untrustedServer, "\(peer) is not trusted: \(reason)")
             }
             throw failure("TLS handshake with \(peer)")
         }
@@ -117,13 +117,13 @@ public final class TLSConnection {
 
     private func failure(_ operation: String) -> PKIError {
         if errno == EAGAIN || errno == EWOULDBLOCK, ERR_peek_error() == 0 {
-            return PKIError(.io, "\(operation) timed out; check that the API server is reachable")
+            return PKIError(.timedOut, "\(operation) timed out")
         }
         let error = PKIError.openSSL(operation)
         // A TLS alert from the server after our Finished is how TLS 1.3 reports a client certificate it refused.
         if error.message.contains("alert") {
-            return PKIError(.verification, "the server \(peer) rejected the connection (\(error.message)); check that the kubeconfig's client certificate is signed by the cluster CA")
+            return PKIError(.rejectedByServer, "\(peer) rejected the connection (\(error.message)); its CA does not accept our client certificate")
         }
-        return PKIError(.io, error.message + "; check the kubeconfig's client certificate, server and certificate-authority-data")
+        return PKIError(.connectionFailed, error.message)
     }
 }

@@ -1,11 +1,15 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKINetwork
+import PKIStore
 
 /// kubeadm's discovery-token CA hash: compute, verify and print join commands.
 public enum CAPins {
     /// One pin per certificate in the PEM file at `path`.
     public static func pins(ofCertificateFile path: String) throws -> [SPKIPin] {
         guard let data = try PKIDirectory.read(path) else {
-            throw PKIError(.invalidInput, "CA certificate \(path) does not exist; pass --ca-cert FILE or --cert-dir DIR")
+            throw PKIError(.fileNotFound, "CA certificate \(path) does not exist; pass --ca-cert FILE or --cert-dir DIR")
         }
         return try Certificate.parseAll(pem: data, source: path).map { try $0.pin() }
     }

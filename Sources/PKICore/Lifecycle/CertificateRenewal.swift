@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKINetwork
+import PKIStore
 
 /// `renew`: kubeadm's renewal (the current certificate is the template, new key, new serial, validity
 /// from now) made crash-safe, serialised by the PKI lock, backed up, and reported item by item.
@@ -18,7 +22,7 @@ public struct CertificateRenewal: Sendable {
 
     public struct Outcome: Sendable, Equatable {
         public enum Kind: String, Sendable { case renewed, wouldRenew = "would-renew", missing, external, failed }
-        public let name: String
+        public let name: CertificateName
         public let kind: Kind
         public let oldSerial: String?
         public let newSerial: String?
@@ -32,25 +36,50 @@ public struct CertificateRenewal: Sendable {
         public var backupDirectory: String?
         /// The error that stopped the run after it started writing; earlier items stay renewed.
         public var failure: PKIError?
+        /// The files as they are after the run, when the inventory recorded them.
+        public var scanned: [ScannedCertificate]?
+        /// Why the inventory was not updated, when it was not; the files were renewed all the same.
+        public var recordingFailure: PKIError?
     }
 
     public let config: ClusterConfig
     public let options: Options
-    public let now: Date
+    public let clock: any WallClock
     public let log: ProgressLog
+    /// Where renewals are recorded; nil for none (and always none for a dry run).
+    public let recorder: InventoryRecorder?
 
-    public init(config: ClusterConfig, options: Options = Options(), now: Date = Date(), log: ProgressLog = .silent) {
+    public init(config: ClusterConfig, options: Options = Options(), clock: any WallClock = SystemWallClock(), log: ProgressLog = .silent,
+                recorder: InventoryRecorder? = nil) {
         self.config = config
         self.options = options
-        self.now = now
+        self.clock = clock
         self.log = log
+        self.recorder = recorder
     }
 
-    public static let restartReminder = "Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates."
+    /// kubeadm's closing line after `certs renew`.
+    public static var restartReminder: String {
+        let names = CertificateCatalogue.kubeadmRestartNotice.map(\.rawValue)
+        let list = names.dropLast().joined(separator: ", ") + (names.count > 1 ? " and " : "") + (names.last ?? "")
+        return "Done renewing certificates. You must restart the \(list), so that they can use the new certificates."
+    }
 
     /// Every name `renew` accepts for this cluster, in output order.
-    public static func renewableNames(for config: ClusterConfig) -> [String] {
-        RenewalPlan.renewableNames(for: config)
+    public static func renewableNames(for config: ClusterConfig) -> [CertificateName] {
+        CertificateCatalogue.renewableNames(for: config)
+    }
+
+    /// The names of a `renew` command line: `all`, or names of the catalogue this cluster has.
+    public static func parseNames(_ arguments: [String], for config: ClusterConfig) throws -> [CertificateName] {
+        let known = renewableNames(for: config)
+        if arguments == ["all"] { return known }
+        return try arguments.map { argument in
+            guard let name = CertificateName(rawValue: argument), known.contains(name) else {
+                throw PKIError(.unknownName, "unknown certificate name \"\(argument)\"; use all or one of: \(known.map(\.rawValue).joined(separator: ", "))")
+            }
+            return name
+        }
     }
 
     /// The default backup folder: a timestamped folder under `<cert-dir>/../pki-backup/`.
@@ -64,53 +93,56 @@ public struct CertificateRenewal: Sendable {
     }
 
     /// Checks every requested item first (a refusal changes nothing), then renews them in name order.
-    public func run(names: [String]) throws -> Report {
-        let directory = PKIDirectory(root: config.certificatesDir)
+    public func run(names: [CertificateName]) async throws -> Report {
+        let now = clock.date
+        let directory = config.pkiDirectory
         if !options.dryRun { try AtomicFile.checkWritableDirectory(config.certificatesDir) }
-        let lock = options.dryRun ? nil : try PKILock.acquire(certificatesDir: config.certificatesDir, timeout: options.lockTimeout)
+        let lock = options.dryRun ? nil : try await PKILock.acquire(certificatesDir: config.certificatesDir, timeout: options.lockTimeout, clock: clock)
         defer { withExtendedLifetime(lock) {} }
         if !options.dryRun {
             try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "renew")
         }
-        let plan = try RenewalPlan.make(names: names, config: config, directory: directory)
+        let plan = try RenewalPlan.make(names: names, config: config)
         let toRenew = plan.items.filter { if case .renew = $0.step { true } else { false } }
-        if !options.dryRun && toRenew.contains(where: { if case .kubeconfig = $0.target { true } else { false } }) {
-            try AtomicFile.checkWritableDirectory(config.kubeconfigDir)
+        if !options.dryRun {
+            let directories = Set(toRenew.flatMap { $0.location.files.map { URL(fileURLWithPath: $0.path).deletingLastPathComponent().path } })
+            for directory in directories.sorted() { try AtomicFile.checkWritableDirectory(directory) }
         }
 
         var report = Report()
-        let keys = options.dryRun ? [] : try PrivateKey.generate(toRenew.map(keyAlgorithm))
+        let algorithms = options.dryRun ? [] : toRenew.map(keyAlgorithm)
+        let keys = try await BlockingWork.run { try PrivateKey.generate(algorithms) }
         if !options.dryRun, let backup = options.backupDirectory, !toRenew.isEmpty {
-            report.backupDirectory = try backUp(toRenew.flatMap(\.files), into: backup)
+            report.backupDirectory = try backUp(toRenew.flatMap(\.location.files), into: backup)
         }
 
         var unusedKeys = keys.makeIterator()
         for item in plan.items {
             switch item.step {
             case .missing:
-                log.info("MISSING! \(item.target.longName)")
-                report.outcomes.append(Outcome(name: item.target.name, kind: .missing, oldSerial: nil, newSerial: nil, oldNotAfter: nil, newNotAfter: nil, error: nil))
+                log.info("MISSING! \(item.spec.longName)")
+                report.outcomes.append(Outcome(name: item.spec.name, kind: .missing, oldSerial: nil, newSerial: nil, oldNotAfter: nil, newNotAfter: nil, error: nil))
             case .external(let authority):
-                log.info("Detected external \(authority), \(item.target.longName) can't be renewed")
-                report.outcomes.append(Outcome(name: item.target.name, kind: .external, oldSerial: nil, newSerial: nil, oldNotAfter: nil, newNotAfter: nil, error: nil))
+                log.info("Detected external \(authority.rawValue), \(item.spec.longName) can't be renewed")
+                report.outcomes.append(Outcome(name: item.spec.name, kind: .external, oldSerial: nil, newSerial: nil, oldNotAfter: nil, newNotAfter: nil, error: nil))
             case .renew(let current, let signer):
                 if options.dryRun {
-                    log.info("\(item.target.longName) would be renewed")
-                    report.outcomes.append(Outcome(name: item.target.name, kind: .wouldRenew, oldSerial: current.serialNumberHex, newSerial: nil,
+                    log.info("\(item.spec.longName) would be renewed")
+                    report.outcomes.append(Outcome(name: item.spec.name, kind: .wouldRenew, oldSerial: current.serialNumberHex, newSerial: nil,
                                                    oldNotAfter: current.notAfter, newNotAfter: nil, error: nil))
                     continue
                 }
                 guard report.failure == nil, let key = unusedKeys.next() else { continue }
                 do {
-                    let renewed = try renew(item.target, current: current, signer: signer, key: key, directory: directory)
-                    log.info("\(item.target.longName) renewed")
-                    report.outcomes.append(Outcome(name: item.target.name, kind: .renewed, oldSerial: current.serialNumberHex,
+                    let renewed = try renew(item, current: current, signer: signer, key: key, now: now)
+                    log.info("\(item.spec.longName) renewed")
+                    report.outcomes.append(Outcome(name: item.spec.name, kind: .renewed, oldSerial: current.serialNumberHex,
                                                    newSerial: renewed.serialNumberHex, oldNotAfter: current.notAfter,
                                                    newNotAfter: renewed.notAfter, error: nil))
                 } catch {
                     let failure = error as? PKIError ?? PKIError(.io, "\(error)")
                     report.failure = failure
-                    report.outcomes.append(Outcome(name: item.target.name, kind: .failed, oldSerial: current.serialNumberHex, newSerial: nil,
+                    report.outcomes.append(Outcome(name: item.spec.name, kind: .failed, oldSerial: current.serialNumberHex, newSerial: nil,
                                                    oldNotAfter: current.notAfter, newNotAfter: nil, error: failure.message))
                 }
             }
@@ -119,6 +151,11 @@ public struct CertificateRenewal: Sendable {
             log.info("\nDry run: nothing was changed.")
         } else if report.outcomes.contains(where: { $0.kind == .renewed }) && report.failure == nil {
             log.info("\n" + Self.restartReminder)
+        }
+        if !options.dryRun, let recorder {
+            let result = InventoryRecorder.attempt(log) { [report] in try recorder.recordRenewal(report, at: now) }
+            report.scanned = try? result.get()
+            report.recordingFailure = result.failure
         }
         return report
     }
@@ -131,26 +168,15 @@ public struct CertificateRenewal: Sendable {
         return algorithm
     }
 
-    private func renew(_ target: RenewalPlan.Target, current: Certificate, signer: SigningAuthority, key: PrivateKey, directory: PKIDirectory) throws -> Certificate {
+    private func renew(_ item: RenewalPlan.Item, current: Certificate, signer: SigningAuthority, key: PrivateKey, now: Date) throws -> IssuedCertificate {
         let template = CertificateTemplate.renewing(current, serial: try SecureRandom.serialNumber(), now: now, validity: config.certificateValidity)
         let renewed = try signer.issue(template, for: key)
-        switch target {
-        case .leaf(let spec):
-            try directory.write(certificate: renewed, key: key, baseName: spec.baseName)
-        case .kubeconfig(let spec):
-            let path = "\(config.kubeconfigDir)/\(spec.name)"
-            guard let original = try PKIDirectory.read(path) else {
-                throw PKIError(.conflict, "kubeconfig \(path) disappeared during renewal")
-            }
-            let updated = try Kubeconfig.updatingCredentials(original, source: path, certificateAuthority: try signer.certificate.pem(),
-                                                             clientCertificate: try renewed.pem(), clientKey: try key.pem())
-            try AtomicFile.write(updated, to: path, mode: AtomicFile.kubeconfigMode)
-        }
+        try item.location.write(renewed, key: key, authority: signer.certificate)
         return renewed
     }
 
     /// Copies each file into `directory` (keeping paths under the cert dir, kubeconfigs by name) with its mode.
-    private func backUp(_ files: [String], into directory: String) throws -> String {
+    private func backUp(_ files: [StoredFile], into directory: String) throws -> String {
         var target = directory
         var attempt = 1
         while FileManager.default.fileExists(atPath: target) {
@@ -159,13 +185,12 @@ public struct CertificateRenewal: Sendable {
         }
         let certRoot = URL(fileURLWithPath: config.certificatesDir).standardizedFileURL.path + "/"
         for file in files {
-            guard let data = try PKIDirectory.read(file) else { continue }
-            let standardized = URL(fileURLWithPath: file).standardizedFileURL.path
-            let relative = standardized.hasPrefix(certRoot) ? String(standardized.dropFirst(certRoot.count)) : URL(fileURLWithPath: file).lastPathComponent
+            guard let data = try PKIDirectory.read(file.path) else { continue }
+            let standardized = URL(fileURLWithPath: file.path).standardizedFileURL.path
+            let relative = standardized.hasPrefix(certRoot) ? String(standardized.dropFirst(certRoot.count)) : URL(fileURLWithPath: file.path).lastPathComponent
             let destination = "\(target)/\(relative)"
             try AtomicFile.createDirectory(URL(fileURLWithPath: destination).deletingLastPathComponent().path)
-            let mode = file.hasSuffix(".crt") ? AtomicFile.certificateMode : AtomicFile.keyMode
-            try AtomicFile.write(data, to: destination, mode: mode)
+            try AtomicFile.write(data, to: destination, mode: file.kind.mode)
         }
         return target
     }

@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKINetwork
+import PKIStore
 
 /// kubeadm's `certs check-expiration` data: renewable certificates and CAs with their time left.
 public struct ExpiryReport: Sendable, Equatable {
@@ -21,9 +25,10 @@ public struct ExpiryReport: Sendable, Equatable {
 
     public init(scan: [ScannedCertificate], now: Date) {
         var certificates: [Entry] = [], authorities: [Entry] = [], unreadable: [PKIError] = []
-        let renewableKubeconfigs = Set(CertificateCatalogue.kubeconfigs.filter(\.renewable).map(\.name))
+        // kubeadm's report: the certificates renew accepts, then the CAs.
+        let renewable = Set(CertificateCatalogue.certificates.filter(\.renewable).map(\.name.rawValue))
         for item in scan {
-            let isCertificateRow = item.role == .leaf || (item.role == .kubeconfig && renewableKubeconfigs.contains(item.name))
+            let isCertificateRow = item.role != .authority && renewable.contains(item.name)
             guard isCertificateRow || item.role == .authority else { continue }
             let entry: Entry
             switch item.state {

@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKINetwork
+import PKIStore
 
 /// The three renderings of `check-expiration`, each byte-compatible with kubeadm's.
 extension ExpiryReport {

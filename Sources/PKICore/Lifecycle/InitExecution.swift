@@ -1,12 +1,14 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKIStore
 
-/// Carries out an `InitPlan` with pre-generated keys, in kubeadm's order: each CA, then the leaves it
+/// Carries out an `InitPlan` with pre-generated keys, in kubeadm's order: each CA, then the key pairs it
 /// signs, then the service-account key pair, then the kubeconfig files. A CA is always on disk before
 /// anything it signs.
 struct InitExecution {
     let plan: InitPlan
     let config: ClusterConfig
-    let directory: PKIDirectory
     let now: Date
     let log: ProgressLog
     let keys: [PrivateKey]
@@ -19,48 +21,56 @@ struct InitExecution {
             return key
         }
 
+        let directory = config.pkiDirectory
         log.info("[certs] Using certificateDir folder \"\(directory.root)\"")
-        var signers: [String: SigningAuthority] = [:]
-        for (authority, step) in plan.authorities {
-            switch step {
-            case .reuse(let signer):
-                signers[authority.name] = signer
-                log.info("[certs] Using existing \(authority.baseName) certificate authority")
-                report.reused.append(authority.name)
-            case .external:
-                log.info("[certs] Using existing \(authority.baseName) keyless certificate authority")
-                report.reused.append(authority.name)
-            case .create:
-                log.info("[certs] Generating \"\(authority.baseName)\" certificate and key")
-                let key = try nextKey()
-                let certificate = try Certificate.selfSigned(authority.template(for: config, now: now, serial: SecureRandom.serialNumber()), key: key)
-                try directory.write(certificate: certificate, key: key, baseName: authority.baseName)
-                signers[authority.name] = try SigningAuthority(certificate: certificate, key: key, source: directory.keyPath(authority.baseName))
-                report.created.append(authority.name)
-            }
-            for (leaf, leafStep) in plan.leaves where leaf.authority == authority.name {
-                switch leafStep {
-                case .reuse:
-                    log.info("[certs] Using the existing \"\(leaf.baseName)\" certificate and key")
-                    report.reused.append(leaf.name)
-                case .create(let sans):
-                    log.info("[certs] Generating \"\(leaf.baseName)\" certificate and key")
-                    guard let signer = signers[authority.name] else {
-                        throw PKIError(.externalCA, "cannot sign \(leaf.baseName): \(directory.keyPath(authority.baseName)) is missing (external CA mode)")
-                    }
-                    if leaf.isServing {
-                        let dns = sans.dnsNames.joined(separator: " "), ips = sans.ipAddresses.map(\.description).joined(separator: " ")
-                        log.info("[certs] \(leaf.baseName) serving cert is signed for DNS names [\(dns)] and IPs [\(ips)]")
-                    }
-                    let key = try nextKey()
-                    let template = leaf.template(for: config, sans: sans, now: now, serial: try SecureRandom.serialNumber())
-                    try directory.write(certificate: try signer.issue(template, for: key), key: key, baseName: leaf.baseName)
-                    report.created.append(leaf.name)
+        var signers: [AuthorityName: SigningAuthority] = [:]
+        func issue(_ item: InitPlan.PlannedCertificate) throws {
+            switch item.step {
+            case .reuse:
+                log.info(KubeadmProgress.reusing(item.spec, location: item.location))
+                report.reused.append(item.spec.name.rawValue)
+            case .create(let sans):
+                log.info(KubeadmProgress.creating(item.spec))
+                guard let signer = signers[item.spec.authority] else {
+                    throw PKIError(.externalAuthority, "cannot sign \(item.location.path): the \(item.spec.authority.rawValue) key is missing (external CA mode)")
                 }
+                if item.spec.isServing {
+                    let dns = sans.dnsNames.joined(separator: " "), ips = sans.ipAddresses.map(\.description).joined(separator: " ")
+                    log.info("[certs] \(item.spec.displayName) serving cert is signed for DNS names [\(dns)] and IPs [\(ips)]")
+                }
+                let key = try nextKey()
+                let template = item.spec.template(for: config, sans: sans, now: now, serial: try SecureRandom.serialNumber())
+                try item.location.write(try signer.issue(template, for: key), key: key, authority: signer.certificate)
+                report.created.append(item.spec.name.rawValue)
             }
         }
 
-        let saBase = CertificateCatalogue.serviceAccountKeyBase
+        let certsPhase = plan.certificates.filter { $0.spec.phase == .certs }
+        for authority in plan.authorities {
+            let spec = authority.spec
+            switch authority.step {
+            case .reuse(let signer):
+                signers[spec.name] = signer
+                log.info("[certs] Using existing \(spec.baseName) certificate authority")
+                report.reused.append(spec.name.rawValue)
+            case .external:
+                log.info("[certs] Using existing \(spec.baseName) keyless certificate authority")
+                report.reused.append(spec.name.rawValue)
+            case .create:
+                log.info("[certs] Generating \"\(spec.baseName)\" certificate and key")
+                let key = try nextKey()
+                let issued = try IssuedCertificate.selfSigned(spec.template(for: config, now: now, serial: SecureRandom.serialNumber()), key: key)
+                let certificate = try issued.certificate()
+                try authority.location.write(issued, key: key, authority: certificate)
+                signers[spec.name] = try SigningAuthority(certificate: certificate, key: key, source: authority.location.keyPath)
+                report.created.append(spec.name.rawValue)
+            }
+            for item in certsPhase where item.spec.authority == spec.name {
+                try issue(item)
+            }
+        }
+
+        let saBase = CertificateCatalogue.serviceAccountKey.baseName
         switch plan.serviceAccount {
         case .reuse:
             log.info("[certs] Using the existing \"\(saBase)\" key")
@@ -75,31 +85,46 @@ struct InitExecution {
             report.created.append(saBase)
         }
 
-        guard !plan.kubeconfigs.isEmpty else { return report }
+        let kubeconfigPhase = plan.certificates.filter { $0.spec.phase == .kubeconfig }
+        guard !kubeconfigPhase.isEmpty else { return report }
         log.info("[kubeconfig] Using kubeconfig folder \"\(config.kubeconfigDir)\"")
-        for (spec, step) in plan.kubeconfigs {
-            let path = "\(config.kubeconfigDir)/\(spec.name)"
-            switch step {
-            case .reuse:
-                log.info("[kubeconfig] Using existing kubeconfig file: \"\(path)\"")
-                report.reused.append(spec.name)
-            case .create(let server):
-                guard let signer = signers[CertificateCatalogue.clusterCA] else {
-                    throw PKIError(.externalCA, "cannot sign the client certificate of \(path): the cluster CA key is missing (external CA mode)")
-                }
-                log.info("[kubeconfig] Writing \"\(spec.name)\" kubeconfig file")
-                let key = try nextKey()
-                let certificate = try signer.issue(spec.template(for: config, now: now, serial: SecureRandom.serialNumber()), for: key)
-                let kubeconfig = Kubeconfig(
-                    clusterName: config.clusterName, server: server, certificateAuthority: try signer.certificate.pem(),
-                    userName: spec.subject(for: config).commonName ?? spec.name,
-                    clientCertificate: try certificate.pem(), clientKey: try key.pem()
-                )
-                try AtomicFile.createDirectory(config.kubeconfigDir)
-                try AtomicFile.write(kubeconfig.rendered(), to: path, mode: AtomicFile.kubeconfigMode)
-                report.created.append(spec.name)
-            }
+        for item in kubeconfigPhase {
+            try issue(item)
         }
         return report
+    }
+}
+
+/// kubeadm's init phases, by where a certificate is kept.
+enum InitPhase {
+    /// `init phase certs`: key pairs under the cert dir.
+    case certs
+    /// `init phase kubeconfig`: kubeconfig files.
+    case kubeconfig
+}
+
+extension CertificateSpec {
+    var phase: InitPhase {
+        switch storage {
+        case .files: .certs
+        case .kubeconfig: .kubeconfig
+        }
+    }
+}
+
+/// kubeadm's progress lines for one certificate, which it words by phase.
+enum KubeadmProgress {
+    static func creating(_ spec: CertificateSpec) -> String {
+        switch spec.phase {
+        case .certs: "[certs] Generating \"\(spec.displayName)\" certificate and key"
+        case .kubeconfig: "[kubeconfig] Writing \"\(spec.displayName)\" kubeconfig file"
+        }
+    }
+
+    static func reusing(_ spec: CertificateSpec, location: any CertificateLocation) -> String {
+        switch spec.phase {
+        case .certs: "[certs] Using the existing \"\(spec.displayName)\" certificate and key"
+        case .kubeconfig: "[kubeconfig] Using existing kubeconfig file: \"\(location.path)\""
+        }
     }
 }

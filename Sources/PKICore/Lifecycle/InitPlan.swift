@@ -1,6 +1,9 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKIStore
 
-/// What `init`/`init-ca` will do with each catalogue item, decided from the files before anything is written.
+/// What `init`/`init-ca` will do with each catalogue row, decided from the files before anything is written.
 struct InitPlan: Sendable {
     enum AuthorityStep: Sendable {
         case reuse(SigningAuthority)
@@ -9,7 +12,7 @@ struct InitPlan: Sendable {
         case create
     }
 
-    enum LeafStep: Sendable {
+    enum CertificateStep: Sendable {
         case reuse
         case create(SubjectAltNames)
     }
@@ -20,22 +23,35 @@ struct InitPlan: Sendable {
         case create
     }
 
-    enum KubeconfigStep: Sendable {
-        case reuse
-        case create(server: String)
+    struct PlannedAuthority: Sendable {
+        let spec: AuthoritySpec
+        let location: KeyPairLocation
+        let step: AuthorityStep
+
+        var certificate: Certificate? {
+            switch step {
+            case .reuse(let signer): signer.certificate
+            case .external(let certificate): certificate
+            case .create: nil
+            }
+        }
     }
 
-    var authorities: [(spec: AuthoritySpec, step: AuthorityStep)] = []
-    var leaves: [(spec: LeafSpec, step: LeafStep)] = []
+    struct PlannedCertificate: Sendable {
+        let spec: CertificateSpec
+        let location: any CertificateLocation
+        let step: CertificateStep
+    }
+
+    var authorities: [PlannedAuthority] = []
+    var certificates: [PlannedCertificate] = []
     var serviceAccount: ServiceAccountStep = .reuse
-    var kubeconfigs: [(spec: KubeconfigSpec, step: KubeconfigStep)] = []
     var warnings: [String] = []
 
     var keysNeeded: Int {
         authorities.count { if case .create = $0.step { true } else { false } }
-            + leaves.count { if case .create = $0.step { true } else { false } }
+            + certificates.count { if case .create = $0.step { true } else { false } }
             + (serviceAccount.isCreate ? 1 : 0)
-            + kubeconfigs.count { if case .create = $0.step { true } else { false } }
     }
 
     var needsWrites: Bool {
@@ -44,29 +60,30 @@ struct InitPlan: Sendable {
         return false
     }
 
-    static func make(scope: PKIInitialization.Scope, config: ClusterConfig, directory: PKIDirectory, now: Date) throws -> InitPlan {
+    static func make(scope: PKIInitialization.Scope, config: ClusterConfig, now: Date) throws -> InitPlan {
         var plan = InitPlan()
-        let inspector = ExistingFiles(directory: directory, now: now)
+        let directory = config.pkiDirectory
+        let judge = ExistingFiles(now: now)
         for spec in CertificateCatalogue.authorities(for: config) {
-            plan.authorities.append((spec, try inspector.authorityStep(spec)))
+            let location = spec.location(in: directory)
+            plan.authorities.append(PlannedAuthority(spec: spec, location: location, step: try judge.authorityStep(location)))
         }
-        plan.serviceAccount = try inspector.serviceAccountStep()
+        plan.serviceAccount = try judge.serviceAccountStep(directory)
         guard scope == .all else { return plan }
 
-        for spec in CertificateCatalogue.leaves(for: config) {
+        for spec in CertificateCatalogue.certificates(for: config) {
             let (sans, warnings) = try spec.subjectAltNames(for: config)
             plan.warnings += warnings
-            plan.leaves.append((spec, try inspector.leafStep(spec, sans: sans, authority: plan.authority(spec.authority))))
-        }
-        for spec in CertificateCatalogue.kubeconfigs {
-            let path = "\(config.kubeconfigDir)/\(spec.name)"
-            let server = try spec.serverURL(for: config)
-            plan.kubeconfigs.append((spec, try inspector.kubeconfigStep(path: path, server: server, authority: plan.authority(CertificateCatalogue.clusterCA))))
+            let expected = ExistingFiles.Expectation(
+                subjectAltNames: sans, extendedKeyUsage: spec.extendedKeyUsage, server: try spec.serverURL(for: config))
+            let location = spec.location(for: config)
+            let step = try judge.certificateStep(location, expected: expected, authority: plan.authority(spec.authority))
+            plan.certificates.append(PlannedCertificate(spec: spec, location: location, step: step))
         }
         return plan
     }
 
-    func authority(_ name: String) -> (spec: AuthoritySpec, step: AuthorityStep)? {
+    func authority(_ name: AuthorityName) -> PlannedAuthority? {
         authorities.first { $0.spec.name == name }
     }
 }
@@ -80,118 +97,97 @@ extension InitPlan.ServiceAccountStep {
 
 /// Judges the files already in the cert and kubeconfig dirs against what the cluster needs.
 private struct ExistingFiles {
-    let directory: PKIDirectory
+    /// What an existing certificate must satisfy to be reused.
+    struct Expectation {
+        let subjectAltNames: SubjectAltNames
+        let extendedKeyUsage: [ExtendedKeyUsage]
+        /// The API server a kubeconfig must point at; nil for a key pair.
+        let server: String?
+    }
+
     let now: Date
 
-    func authorityStep(_ spec: AuthoritySpec) throws -> InitPlan.AuthorityStep {
-        let certPath = directory.certificatePath(spec.baseName), keyPath = directory.keyPath(spec.baseName)
-        guard let certificate = try directory.readCertificate(spec.baseName) else {
-            if FileManager.default.fileExists(atPath: keyPath) {
-                throw PKIError(.conflict, "\(keyPath) exists without \(certPath); restore the certificate or remove the key")
+    func authorityStep(_ location: KeyPairLocation) throws -> InitPlan.AuthorityStep {
+        guard let credentials = try location.readCredentials() else {
+            if let stray = location.strayFiles().first {
+                throw PKIError(.missingCertificate, "\(stray) exists without \(location.path); restore the certificate or remove the key")
             }
             return .create
         }
+        let certificate = credentials.certificate
         guard certificate.isCA else {
-            throw PKIError(.conflict, "\(certPath) is not a CA certificate (basicConstraints CA:TRUE is missing); restore the CA certificate")
+            throw PKIError(.notAnAuthority, "\(location.path) is not a CA certificate (basicConstraints CA:TRUE is missing); restore the CA certificate")
         }
-        try checkCurrent(certificate, path: certPath)
-        guard let key = try directory.readKey(spec.baseName) else { return .external(certificate) }
-        return .reuse(try SigningAuthority(certificate: certificate, key: key, source: keyPath))
+        try checkCurrent(certificate, path: location.path)
+        guard let key = credentials.key else { return .external(certificate) }
+        return .reuse(try SigningAuthority(certificate: certificate, key: key, source: location.keyPath))
     }
 
-    func serviceAccountStep() throws -> InitPlan.ServiceAccountStep {
-        let base = CertificateCatalogue.serviceAccountKeyBase
+    func serviceAccountStep(_ directory: PKIDirectory) throws -> InitPlan.ServiceAccountStep {
+        let base = CertificateCatalogue.serviceAccountKey.baseName
         let publicKey = try directory.readPublicKey(base)
         guard let key = try directory.readKey(base) else {
             if publicKey != nil {
-                throw PKIError(.conflict, "\(directory.publicKeyPath(base)) exists without \(directory.keyPath(base)); restore the key or remove the public key")
+                throw PKIError(.missingKey, "\(directory.publicKeyPath(base)) exists without \(directory.keyPath(base)); restore the key or remove the public key")
             }
             return .create
         }
         guard let publicKey else { return .writePublicKey(key) }
         guard key.matches(publicKey) else {
-            throw PKIError(.conflict, "\(directory.publicKeyPath(base)) does not match \(directory.keyPath(base)); restore the matching pair")
+            throw PKIError(.keyMismatch, "\(directory.publicKeyPath(base)) does not match \(directory.keyPath(base)); restore the matching pair")
         }
         return .reuse
     }
 
-    func leafStep(_ spec: LeafSpec, sans: SubjectAltNames, authority: (spec: AuthoritySpec, step: InitPlan.AuthorityStep)?) throws -> InitPlan.LeafStep {
-        let certPath = directory.certificatePath(spec.baseName), keyPath = directory.keyPath(spec.baseName)
-        let caPath = authority.map { directory.certificatePath($0.spec.baseName) } ?? spec.authority
-        guard let certificate = try directory.readCertificate(spec.baseName) else {
-            if FileManager.default.fileExists(atPath: keyPath) {
-                throw PKIError(.conflict, "\(keyPath) exists without \(certPath); restore the certificate or remove the key")
+    func certificateStep(_ location: any CertificateLocation, expected: Expectation, authority: InitPlan.PlannedAuthority?) throws -> InitPlan.CertificateStep {
+        let path = location.path
+        let caPath = authority?.location.path ?? "its CA"
+        guard let credentials = try location.readCredentials() else {
+            if let stray = location.strayFiles().first {
+                throw PKIError(.missingCertificate, "\(stray) exists without \(path); restore the certificate or remove the key")
             }
             if case .external = authority?.step {
-                throw PKIError(.externalCA, "cannot create \(certPath): \(caPath) has no key (external CA mode); provide \(certPath) and \(keyPath) signed by that CA")
+                throw PKIError(.externalAuthority, "cannot create \(path): \(caPath) has no key (external CA mode); provide \(path) signed by that CA")
             }
-            return .create(sans)
+            return .create(expected.subjectAltNames)
         }
-        guard let key = try directory.readKey(spec.baseName) else {
-            throw PKIError(.conflict, "\(certPath) exists without its key \(keyPath); restore the key or remove the certificate")
+        let certificate = credentials.certificate
+        guard let key = credentials.key else {
+            throw PKIError(.missingKey, "\(path) exists without its key \(credentials.keyPath); restore the key or remove the certificate")
         }
         guard key.matches(certificate) else {
-            throw PKIError(.conflict, "\(keyPath) does not match \(certPath); restore the matching key or remove both to have them regenerated")
+            throw PKIError(.keyMismatch, "\(credentials.keyPath) does not match \(path); restore the matching key or move both away to have them regenerated")
         }
-        let caCertificate: Certificate
-        switch authority?.step {
-        case .reuse(let signer): caCertificate = signer.certificate
-        case .external(let certificate): caCertificate = certificate
-        case .create, nil:
-            throw PKIError(.conflict, "\(certPath) exists but its CA \(caPath) does not, so it cannot be verified; restore the CA or remove \(certPath) and \(keyPath)")
+        guard let caCertificate = authority?.certificate else {
+            throw PKIError(.wrongAuthority, "\(path) exists but its CA \(caPath) does not, so it cannot be verified; restore the CA or move \(path) away")
+        }
+        if let trusted = credentials.trustedAuthorities, !trusted.contains(where: { $0.isSameCertificate(as: caCertificate) }) {
+            throw PKIError(.wrongAuthority, "a kubeconfig file \(path) exists already but has got the wrong CA cert; move it away to have it regenerated")
+        }
+        if let server = expected.server, let found = credentials.server, found != server {
+            throw PKIError(.wrongServer, "a kubeconfig file \(path) exists already but has got the wrong API Server URL (\(found), expected \(server)); move it away to have it regenerated")
         }
         guard certificate.isIssued(by: caCertificate) else {
-            throw PKIError(.conflict, "\(certPath) is not signed by \(caPath); remove \(certPath) and \(keyPath) to have them regenerated")
+            throw PKIError(.wrongAuthority, "\(path) is not signed by \(caPath); move it away (with its key) to have it regenerated")
         }
-        try checkCurrent(certificate, path: certPath)
-        let missingUsages = spec.extendedKeyUsage.filter { !certificate.extendedKeyUsage.contains($0) }
+        try checkCurrent(certificate, path: path)
+        let missingUsages = expected.extendedKeyUsage.filter { !certificate.extendedKeyUsage.contains($0) }
         guard missingUsages.isEmpty else {
-            throw PKIError(.conflict, "\(certPath) lacks extended key usage \(missingUsages.map(\.rawValue).joined(separator: ", ")); remove \(certPath) and \(keyPath) to have them regenerated")
+            throw PKIError(.missingKeyUsage, "\(path) lacks extended key usage \(missingUsages.map(\.rawValue).joined(separator: ", ")); move it away (with its key) to have it regenerated")
         }
-        let missing = certificate.subjectAltNames.missing(from: sans)
+        let missing = certificate.subjectAltNames.missing(from: expected.subjectAltNames)
         guard missing.isEmpty else {
-            throw PKIError(.conflict, "\(certPath) does not cover the configured SANs [\(missing.joined(separator: " "))]; move \(certPath) and \(keyPath) away to have them regenerated")
+            throw PKIError(.missingSubjectAltNames, "\(path) does not cover the configured SANs [\(missing.joined(separator: " "))]; move it away (with its key) to have it regenerated")
         }
-        return .reuse
-    }
-
-    func kubeconfigStep(path: String, server: String, authority: (spec: AuthoritySpec, step: InitPlan.AuthorityStep)?) throws -> InitPlan.KubeconfigStep {
-        let caCertificate: Certificate?
-        switch authority?.step {
-        case .reuse(let signer): caCertificate = signer.certificate
-        case .external(let certificate): caCertificate = certificate
-        case .create, nil: caCertificate = nil
-        }
-        guard let data = try PKIDirectory.read(path) else {
-            if case .external = authority?.step {
-                throw PKIError(.externalCA, "cannot create \(path): the cluster CA has no key (external CA mode); provide \(path) with a client certificate signed by that CA")
-            }
-            return .create(server: server)
-        }
-        let kubeconfig = try Kubeconfig.parse(data, source: path)
-        guard let caCertificate,
-              let embeddedCAs = try? Certificate.parseAll(pem: kubeconfig.certificateAuthority, source: path),
-              embeddedCAs.contains(where: { $0.isSameCertificate(as: caCertificate) }) else {
-            throw PKIError(.conflict, "a kubeconfig file \(path) exists already but has got the wrong CA cert; remove it to have it regenerated")
-        }
-        guard kubeconfig.server == server else {
-            throw PKIError(.conflict, "a kubeconfig file \(path) exists already but has got the wrong API Server URL (\(kubeconfig.server), expected \(server)); remove it to have it regenerated")
-        }
-        let client = try Certificate(pem: kubeconfig.clientCertificate, source: "\(path) client-certificate-data")
-        let key = try PrivateKey(pem: kubeconfig.clientKey, source: "\(path) client-key-data")
-        guard key.matches(client), client.isIssued(by: caCertificate) else {
-            throw PKIError(.conflict, "kubeconfig \(path) holds a client certificate that does not match its key or the cluster CA; remove it to have it regenerated")
-        }
-        try checkCurrent(client, path: "\(path) client certificate")
         return .reuse
     }
 
     private func checkCurrent(_ certificate: Certificate, path: String) throws {
         if now > certificate.notAfter {
-            throw PKIError(.conflict, "\(path) has expired (notAfter \(certificate.notAfter)); renew it or move it away to have it regenerated")
+            throw PKIError(.expired, "\(path) has expired (notAfter \(certificate.notAfter)); renew it or move it away to have it regenerated")
         }
         if now < certificate.notBefore {
-            throw PKIError(.conflict, "\(path) is not valid yet (notBefore \(certificate.notBefore)); check this host's clock")
+            throw PKIError(.notYetValid, "\(path) is not valid yet (notBefore \(certificate.notBefore)); check this host's clock")
         }
     }
 }

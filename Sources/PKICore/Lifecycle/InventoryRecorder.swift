@@ -1,25 +1,30 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKIStore
 
-/// Keeps the inventory in step with what a lifecycle operation did. The files stay the truth: every call
-/// rescans them, and the history gets one row per issuance or renewal.
+/// The one place that writes the inventory, for every command and the daemon. The files stay the truth: every
+/// call rescans them, and the history gets one row per issuance, renewal or restart.
 public struct InventoryRecorder: Sendable {
     public let inventory: Inventory
     /// "pkictl" or "pkid".
     public let actor: String
+    public let scan: PKIScan
 
-    public init(inventory: Inventory, actor: String) {
+    public init(inventory: Inventory, actor: String, scan: PKIScan) {
         self.inventory = inventory
         self.actor = actor
+        self.scan = scan
     }
 
     /// Opens the inventory for a command. A database that exists but is not ours to use (not SQLite, a newer
-    /// schema, damaged) is an error the operator must fix; one that cannot be reached (permissions, read-only
-    /// path) costs only a warning, so recording never blocks certificate work.
-    public static func open(path: String?, actor: String, warn: (String) -> Void) throws -> InventoryRecorder? {
+    /// schema, damaged) is an error the operator must fix, raised before any certificate work; one that cannot
+    /// be reached (permissions, read-only path) costs only a warning, so recording never blocks certificate work.
+    public static func open(path: String?, warn: (String) -> Void) throws -> Inventory? {
         let location = path ?? Inventory.defaultPath
         do {
-            return InventoryRecorder(inventory: try Inventory(path: location), actor: actor)
-        } catch let error as PKIError where error.kind == .io {
+            return try Inventory(path: location)
+        } catch let error as PKIError where error.code == .inventoryUnavailable || error.code == .inventoryBusy {
             warn("warning: inventory \(location) not available (\(error.message)); certificates are handled but nothing is recorded")
             return nil
         }
@@ -27,15 +32,15 @@ public struct InventoryRecorder: Sendable {
 
     /// Re-reads the files into the inventory and returns the scan.
     @discardableResult
-    public func refresh(_ scan: PKIScan, at date: Date) throws -> [ScannedCertificate] {
+    public func refresh(at date: Date) throws -> [ScannedCertificate] {
         let found = scan.run()
         try inventory.refresh(from: found, at: date)
         return found
     }
 
     /// Records what `init`/`init-ca` created, with the serials and expiry now on disk.
-    public func recordCreated(_ names: [String], scan: PKIScan, at date: Date) throws {
-        let found = try refresh(scan, at: date)
+    public func recordCreated(_ names: [String], at date: Date) throws {
+        let found = try refresh(at: date)
         for name in names {
             guard let certificate = found.first(where: { $0.name == name })?.certificate else { continue }
             try inventory.record(HistoryEntry(at: date, actor: actor, name: name, newSerial: certificate.serialNumberHex,
@@ -45,12 +50,24 @@ public struct InventoryRecorder: Sendable {
 
     /// Records each renewal outcome that changed or tried to change something; returns the fresh scan.
     @discardableResult
-    public func recordRenewal(_ report: CertificateRenewal.Report, scan: PKIScan, at date: Date) throws -> [ScannedCertificate] {
+    public func recordRenewal(_ report: CertificateRenewal.Report, at date: Date) throws -> [ScannedCertificate] {
         for outcome in report.outcomes where outcome.kind == .renewed || outcome.kind == .failed {
-            try inventory.record(HistoryEntry(at: date, actor: actor, name: outcome.name, oldSerial: outcome.oldSerial,
+            try inventory.record(HistoryEntry(at: date, actor: actor, name: outcome.name.rawValue, oldSerial: outcome.oldSerial,
                                               newSerial: outcome.newSerial, oldNotAfter: outcome.oldNotAfter,
                                               newNotAfter: outcome.newNotAfter, result: outcome.kind.rawValue, error: outcome.error))
         }
-        return try refresh(scan, at: date)
+        return try refresh(at: date)
+    }
+
+    /// Runs a recording step after the certificate work is done. A failure never undoes that work: it is logged as
+    /// one warning and returned, so pkictl goes on and pkid counts the pass as not successful.
+    static func attempt<Value>(_ log: ProgressLog, _ step: () throws -> Value) -> Result<Value, PKIError> {
+        do {
+            return .success(try step())
+        } catch {
+            let failure = error as? PKIError ?? PKIError(.inventoryUnavailable, "\(error)")
+            log.warning("warning: the inventory was not updated: \(failure.message)")
+            return .failure(failure)
+        }
     }
 }

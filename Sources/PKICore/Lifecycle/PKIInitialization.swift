@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKINetwork
+import PKIStore
 
 /// `init-ca` and `init`: create what is missing of a cluster's PKI, reuse what is valid, refuse what is not.
 ///
@@ -12,40 +16,61 @@ public struct PKIInitialization: Sendable {
         case all
     }
 
-    public struct Report: Sendable, Equatable {
+    public struct Report: Sendable {
         public var created: [String] = []
         public var reused: [String] = []
+        /// Why the inventory was not updated, when it was not; the files were written all the same.
+        public var recordingFailure: PKIError?
     }
 
     public let config: ClusterConfig
-    public let now: Date
+    public let clock: any WallClock
     public let log: ProgressLog
     public let lockTimeout: TimeInterval
+    /// Where the issuances are recorded; nil for none.
+    public let recorder: InventoryRecorder?
 
-    public init(config: ClusterConfig, now: Date = Date(), log: ProgressLog = .silent, lockTimeout: TimeInterval = PKILock.defaultTimeout) {
+    public init(config: ClusterConfig, clock: any WallClock = SystemWallClock(), log: ProgressLog = .silent,
+                lockTimeout: TimeInterval = PKILock.defaultTimeout, recorder: InventoryRecorder? = nil) {
         self.config = config
-        self.now = now
+        self.clock = clock
         self.log = log
         self.lockTimeout = lockTimeout
+        self.recorder = recorder
     }
 
-    public var directory: PKIDirectory { PKIDirectory(root: config.certificatesDir) }
+    public var directory: PKIDirectory { config.pkiDirectory }
 
     @discardableResult
-    public func run(_ scope: Scope) throws -> Report {
+    public func run(_ scope: Scope) async throws -> Report {
+        let now = clock.date
         // Judge the files before creating or locking anything, so a refusal leaves the disk as it was;
         // then judge them again under the lock, after finishing any write a killed writer left.
-        let preview = try InitPlan.make(scope: scope, config: config, directory: directory, now: now)
+        let preview = try InitPlan.make(scope: scope, config: config, now: now)
         for warning in preview.warnings { log.warning("[certs] WARNING: \(warning)") }
         if preview.needsWrites {
             try AtomicFile.checkWritableDirectory(config.certificatesDir)
             if scope == .all { try AtomicFile.checkWritableDirectory(config.kubeconfigDir) }
         }
-        let lock = try PKILock.acquire(certificatesDir: config.certificatesDir, timeout: lockTimeout)
+        let lock = try await PKILock.acquire(certificatesDir: config.certificatesDir, timeout: lockTimeout, clock: clock)
         defer { withExtendedLifetime(lock) {} }
         try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "certs")
-        let plan = try InitPlan.make(scope: scope, config: config, directory: directory, now: now)
-        let keys = try PrivateKey.generate(Array(repeating: config.keyAlgorithm, count: plan.keysNeeded))
-        return try InitExecution(plan: plan, config: config, directory: directory, now: now, log: log, keys: keys).run()
+        let plan = try InitPlan.make(scope: scope, config: config, now: now)
+        let algorithms = Array(repeating: config.keyAlgorithm, count: plan.keysNeeded)
+        let keys = try await BlockingWork.run { try PrivateKey.generate(algorithms) }
+        var report = try InitExecution(plan: plan, config: config, now: now, log: log, keys: keys).run()
+        if let recorder {
+            let created = report.created
+            report.recordingFailure = InventoryRecorder.attempt(log) { try recorder.recordCreated(created, at: now) }.failure
+        }
+        return report
+    }
+}
+
+extension Result {
+    /// The error of a failed result, nil on success.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

@@ -1,106 +1,68 @@
 import Foundation
-
-/// One certificate of the PKI as found on disk: the shared input of check-expiration, renew and the inventory.
-public struct ScannedCertificate: Sendable {
-    public enum Role: String, Sendable, Codable {
-        case authority = "CA"
-        case leaf
-        case kubeconfig
-        /// The kubelet's own rotating client certificate, which kubeadm's report leaves out.
-        case kubeletClient = "kubelet-client"
-    }
-
-    public enum State: Sendable {
-        case present(Certificate)
-        case missing
-        /// The file exists but cannot be parsed; the error names it.
-        case unreadable(PKIError)
-    }
-
-    /// Catalogue name (`apiserver`, `etcd-ca`, `admin.conf`, `kubelet-client-current.pem`).
-    public let name: String
-    public let role: Role
-    /// The certificate file, or the kubeconfig file holding it.
-    public let file: String
-    /// The kubeconfig user whose embedded certificate this is.
-    public let kubeconfigUser: String?
-    /// Catalogue name of the signing CA (nil for CAs and the kubelet client certificate).
-    public let authority: String?
-    /// kubeadm's meaning: a CA without its key, or anything signed by one.
-    public let externallyManaged: Bool
-    public let state: State
-
-    public var certificate: Certificate? {
-        if case .present(let certificate) = state { return certificate }
-        return nil
-    }
-}
+import PKICatalogue
+import PKICrypto
+import PKIStore
 
 /// Reads every certificate the catalogue names for a cluster, without judging or changing anything.
 public struct PKIScan: Sendable {
-    public static let defaultKubeletClientPath = "/var/lib/kubelet/pki/kubelet-client-current.pem"
-
     public let config: ClusterConfig
     /// The kubelet's rotating client certificate, tracked when present; nil to skip it.
     public let kubeletClientPath: String?
 
-    public init(config: ClusterConfig, kubeletClientPath: String? = PKIScan.defaultKubeletClientPath) {
+    public init(config: ClusterConfig, kubeletClientPath: String? = NodeLayout.kubeletClientCertificate) {
         self.config = config
         self.kubeletClientPath = kubeletClientPath
     }
 
     public func run() -> [ScannedCertificate] {
-        let directory = PKIDirectory(root: config.certificatesDir)
-        var external: [String: Bool] = [:]
+        let directory = config.pkiDirectory
+        var external: [AuthorityName: Bool] = [:]
         var results: [ScannedCertificate] = []
         for spec in CertificateCatalogue.authorities(for: config) {
-            let path = directory.certificatePath(spec.baseName)
-            let isExternal = FileManager.default.fileExists(atPath: path)
-                && !FileManager.default.fileExists(atPath: directory.keyPath(spec.baseName))
+            let location = spec.location(in: directory)
+            let isExternal = FileManager.default.fileExists(atPath: location.path) && !FileManager.default.fileExists(atPath: location.keyPath)
             external[spec.name] = isExternal
-            results.append(ScannedCertificate(name: spec.name, role: .authority, file: path, kubeconfigUser: nil, authority: nil,
-                                              externallyManaged: isExternal, state: Self.read(path)))
+            results.append(Self.scan(location, name: spec.name.rawValue, role: .authority, authority: nil, externallyManaged: isExternal))
         }
-        for spec in CertificateCatalogue.leaves(for: config) {
-            let path = directory.certificatePath(spec.baseName)
-            results.append(ScannedCertificate(name: spec.name, role: .leaf, file: path, kubeconfigUser: nil, authority: spec.authority,
-                                              externallyManaged: external[spec.authority] ?? false, state: Self.read(path)))
-        }
-        for spec in CertificateCatalogue.kubeconfigs {
-            let path = "\(config.kubeconfigDir)/\(spec.name)"
-            let (user, state) = Self.readKubeconfig(path)
-            results.append(ScannedCertificate(name: spec.name, role: .kubeconfig, file: path, kubeconfigUser: user,
-                                              authority: CertificateCatalogue.clusterCA,
-                                              externallyManaged: external[CertificateCatalogue.clusterCA] ?? false, state: state))
+        for spec in CertificateCatalogue.certificates(for: config) {
+            results.append(Self.scan(spec.location(for: config), name: spec.name.rawValue, role: spec.role,
+                                     authority: spec.authority.rawValue, externallyManaged: external[spec.authority] ?? false))
         }
         if let kubeletClientPath, FileManager.default.fileExists(atPath: kubeletClientPath) {
-            results.append(ScannedCertificate(name: URL(fileURLWithPath: kubeletClientPath).lastPathComponent, role: .kubeletClient,
-                                              file: kubeletClientPath, kubeconfigUser: nil, authority: nil,
-                                              externallyManaged: false, state: Self.read(kubeletClientPath)))
+            let location = PEMBundleLocation(path: kubeletClientPath)
+            results.append(Self.scan(location, name: URL(fileURLWithPath: kubeletClientPath).lastPathComponent, role: .kubeletClient,
+                                     authority: nil, externallyManaged: false))
         }
         return results
     }
 
-    private static func read(_ path: String) -> ScannedCertificate.State {
+    private static func scan(_ location: some CertificateLocation, name: String, role: ScannedCertificate.Role,
+                             authority: String?, externallyManaged: Bool) -> ScannedCertificate {
+        let state: ScannedCertificate.State
+        var user: String?
         do {
-            guard let data = try PKIDirectory.read(path) else { return .missing }
-            return .present(try Certificate(pem: data, source: path))
+            if let found = try location.readCertificate() {
+                state = .present(found.certificate)
+                user = found.kubeconfigUser
+            } else {
+                state = .missing
+            }
         } catch let error as PKIError {
-            return .unreadable(error)
+            state = .unreadable(error)
         } catch {
-            return .unreadable(PKIError(.io, "cannot read \(path): \(error)"))
+            state = .unreadable(PKIError(.io, "cannot read \(location.path): \(error)"))
         }
+        return ScannedCertificate(name: name, role: role, file: location.path, kubeconfigUser: user, authority: authority,
+                                  externallyManaged: externallyManaged, state: state)
     }
+}
 
-    private static func readKubeconfig(_ path: String) -> (user: String?, state: ScannedCertificate.State) {
-        do {
-            guard let data = try PKIDirectory.read(path) else { return (nil, .missing) }
-            let kubeconfig = try Kubeconfig.parse(data, source: path)
-            return (kubeconfig.userName, .present(try Certificate(pem: kubeconfig.clientCertificate, source: "\(path) client-certificate-data")))
-        } catch let error as PKIError {
-            return (nil, .unreadable(error))
-        } catch {
-            return (nil, .unreadable(PKIError(.io, "cannot read \(path): \(error)")))
+extension CertificateSpec {
+    /// The inventory's role for this row.
+    public var role: ScannedCertificate.Role {
+        switch storage {
+        case .files: .leaf
+        case .kubeconfig: .kubeconfig
         }
     }
 }

@@ -1,3 +1,4 @@
+import PKICrypto
 /// Where lifecycle operations report progress (kubeadm-style `[phase] ...` lines) and warnings.
 public struct ProgressLog: Sendable {
     public let info: @Sendable (String) -> Void

@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKINetwork
+import PKIStore
 
 /// What pkid is told about when to renew; everything else comes from the kubeadm config.
 public struct RenewalPolicy: Sendable {
@@ -30,7 +34,7 @@ public struct RenewalPolicy: Sendable {
 public struct RenewalPass: Sendable {
     /// A renewable certificate and its schedule.
     public struct Item: Sendable {
-        public let name: String
+        public let name: CertificateName
         public let notAfter: Date
         public let schedule: RenewalSchedule
         /// When a failed or rate-limited renewal may next be tried; nil when nothing holds it back.
@@ -42,7 +46,7 @@ public struct RenewalPass: Sendable {
         public var scanned: [ScannedCertificate] = []
         public var items: [Item] = []
         /// Renewable names that cannot be renewed here (missing, external CA), with the reason.
-        public var skipped: [(name: String, reason: String)] = []
+        public var skipped: [(name: CertificateName, reason: String)] = []
         public var renewal: CertificateRenewal.Report?
         /// CAs inside the warning window.
         public var expiringAuthorities: [(name: String, notAfter: Date)] = []
@@ -50,34 +54,37 @@ public struct RenewalPass: Sendable {
         public var problems: [String] = []
         public var nextPass: Date = .distantFuture
 
-        public var renewedNames: [String] {
+        public var renewedNames: [CertificateName] {
             renewal?.outcomes.filter { $0.kind == .renewed }.map(\.name) ?? []
         }
     }
 
     public let config: ClusterConfig
+    /// Records the scan, the renewals and the attempts; pkid cannot keep its promises without a database.
     public let recorder: InventoryRecorder
-    public let scan: PKIScan
     public let policy: RenewalPolicy
     /// Backup folder for a renewal made at a given instant; nil for none.
     public let backupDirectory: @Sendable (Date) -> String?
+    public let clock: any WallClock
     public let log: ProgressLog
 
-    public init(config: ClusterConfig, recorder: InventoryRecorder, scan: PKIScan, policy: RenewalPolicy,
-                backupDirectory: @escaping @Sendable (Date) -> String?, log: ProgressLog) {
+    public init(config: ClusterConfig, recorder: InventoryRecorder, policy: RenewalPolicy,
+                backupDirectory: @escaping @Sendable (Date) -> String?, clock: any WallClock = SystemWallClock(), log: ProgressLog) {
         self.config = config
         self.recorder = recorder
-        self.scan = scan
         self.policy = policy
         self.backupDirectory = backupDirectory
+        self.clock = clock
         self.log = log
     }
 
-    public func run(now: Date) throws -> Outcome {
+    /// One pass at the clock's current time.
+    public func run() async throws -> Outcome {
+        let now = clock.date
         var outcome = Outcome()
-        outcome.scanned = try recorder.refresh(scan, at: now)
+        outcome.scanned = try recorder.refresh(at: now)
         let attempts = try recorder.inventory.renewalAttempts()
-        let renewable = Set(CertificateRenewal.renewableNames(for: config))
+        let renewable = Set(CertificateCatalogue.renewableNames(for: config))
 
         for scanned in outcome.scanned {
             if case .unreadable(let error) = scanned.state { outcome.problems.append(error.message) }
@@ -85,21 +92,21 @@ public struct RenewalPass: Sendable {
                certificate.notAfter.timeIntervalSince(now) < policy.caWarningWindow {
                 outcome.expiringAuthorities.append((scanned.name, certificate.notAfter))
             }
-            guard renewable.contains(scanned.name) else { continue }
+            guard let name = CertificateName(rawValue: scanned.name), renewable.contains(name) else { continue }
             guard let certificate = scanned.certificate else {
-                if case .missing = scanned.state { outcome.skipped.append((scanned.name, "missing")) }
+                if case .missing = scanned.state { outcome.skipped.append((name, "missing")) }
                 continue
             }
             if scanned.externallyManaged {
-                outcome.skipped.append((scanned.name, "signed by an external CA"))
+                outcome.skipped.append((name, "signed by an external CA"))
                 continue
             }
-            outcome.items.append(item(scanned.name, certificate, attempt: attempts[scanned.name], now: now))
+            outcome.items.append(item(name, certificate, attempt: attempts[scanned.name], now: now))
         }
 
         let due = outcome.items.filter(\.renewNow).map(\.name)
         if !due.isEmpty {
-            try renew(due, attempts: attempts, now: now, into: &outcome)
+            try await renew(due, attempts: attempts, now: now, into: &outcome)
         }
         outcome.nextPass = nextPass(after: now, items: outcome.items, renewed: Set(outcome.renewedNames))
         if !outcome.problems.isEmpty {
@@ -109,9 +116,9 @@ public struct RenewalPass: Sendable {
         return outcome
     }
 
-    private func item(_ name: String, _ certificate: Certificate, attempt: RenewalAttempt?, now: Date) -> Item {
+    private func item(_ name: CertificateName, _ certificate: Certificate, attempt: RenewalAttempt?, now: Date) -> Item {
         let schedule = RenewalSchedule(notBefore: certificate.notBefore, notAfter: certificate.notAfter,
-                                       renewBefore: policy.renewBefore, jitterSeed: "\(policy.host)/\(name)")
+                                       renewBefore: policy.renewBefore, jitterSeed: "\(policy.host)/\(name.rawValue)")
         var retryAt: Date?
         if let attempt, attempt.failures > 0 {
             let backoff = policy.firstRetryDelay * pow(2, Double(min(attempt.failures - 1, 30)))
@@ -125,31 +132,35 @@ public struct RenewalPass: Sendable {
                     renewNow: schedule.isDue(at: now) && !held)
     }
 
-    private func renew(_ names: [String], attempts: [String: RenewalAttempt], now: Date, into outcome: inout Outcome) throws {
-        let renewal = CertificateRenewal(config: config, options: .init(backupDirectory: backupDirectory(now)), now: now, log: log)
+    private func renew(_ names: [CertificateName], attempts: [String: RenewalAttempt], now: Date, into outcome: inout Outcome) async throws {
+        let renewal = CertificateRenewal(config: config, options: .init(backupDirectory: backupDirectory(now)), clock: clock, log: log,
+                                         recorder: recorder)
         let report: CertificateRenewal.Report
         do {
-            report = try renewal.run(names: names)
+            report = try await renewal.run(names: names)
         } catch {
             // Refused before writing anything (lock timeout, a damaged pair): every due name failed this time.
             let message = (error as? PKIError)?.message ?? "\(error)"
             for name in names {
-                try recorder.inventory.record(RenewalAttempt(name: name, at: now, failures: (attempts[name]?.failures ?? 0) + 1, error: message))
+                try recorder.inventory.record(RenewalAttempt(name: name.rawValue, at: now, failures: (attempts[name.rawValue]?.failures ?? 0) + 1, error: message))
             }
-            outcome.problems.append("renewal of \(names.joined(separator: ", ")) failed: \(message)")
+            outcome.problems.append("renewal of \(names.map(\.rawValue).joined(separator: ", ")) failed: \(message)")
             return
         }
         outcome.renewal = report
         // The files changed: what the pass reports (and pkid exports) is what is on disk now.
-        outcome.scanned = try recorder.recordRenewal(report, scan: scan, at: now)
+        if let recordingFailure = report.recordingFailure {
+            outcome.problems.append("the inventory was not updated: \(recordingFailure.message)")
+        }
+        outcome.scanned = report.scanned ?? recorder.scan.run()
         for result in report.outcomes {
             switch result.kind {
             case .renewed:
-                try recorder.inventory.record(RenewalAttempt(name: result.name, at: now, failures: 0, error: nil))
+                try recorder.inventory.record(RenewalAttempt(name: result.name.rawValue, at: now, failures: 0, error: nil))
             case .failed:
-                try recorder.inventory.record(RenewalAttempt(name: result.name, at: now, failures: (attempts[result.name]?.failures ?? 0) + 1,
+                try recorder.inventory.record(RenewalAttempt(name: result.name.rawValue, at: now, failures: (attempts[result.name.rawValue]?.failures ?? 0) + 1,
                                                              error: result.error))
-                outcome.problems.append("renewal of \(result.name) failed: \(result.error ?? "unknown error")")
+                outcome.problems.append("renewal of \(result.name.rawValue) failed: \(result.error ?? "unknown error")")
             case .missing, .external, .wouldRenew:
                 break
             }
@@ -158,7 +169,7 @@ public struct RenewalPass: Sendable {
 
     /// The next renewal time or retry, or one check interval from now, whichever is first. Renewed names are
     /// left to the next pass's fresh schedule (their new notAfter is far away).
-    private func nextPass(after now: Date, items: [Item], renewed: Set<String>) -> Date {
+    private func nextPass(after now: Date, items: [Item], renewed: Set<CertificateName>) -> Date {
         var next = now + policy.checkInterval
         for item in items where !renewed.contains(item.name) {
             let candidate = item.renewNow ? (item.retryAt ?? now) : max(item.schedule.renewAt, item.retryAt ?? .distantPast)

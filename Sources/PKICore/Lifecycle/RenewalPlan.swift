@@ -1,116 +1,73 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKIStore
 
 /// What `renew` will do with each requested name, decided from the files before anything is written.
 struct RenewalPlan: Sendable {
-    enum Target: Sendable {
-        case leaf(LeafSpec)
-        case kubeconfig(KubeconfigSpec)
-
-        var name: String {
-            switch self {
-            case .leaf(let spec): spec.name
-            case .kubeconfig(let spec): spec.name
-            }
-        }
-
-        var longName: String {
-            switch self {
-            case .leaf(let spec): spec.longName
-            case .kubeconfig(let spec): spec.longName
-            }
-        }
-    }
-
     enum Step: Sendable {
         case missing
-        case external(authority: String)
+        case external(authority: AuthorityName)
         /// Renew: the current certificate is the template; `signer` signs the new one.
         case renew(current: Certificate, signer: SigningAuthority)
     }
 
     struct Item: Sendable {
-        let target: Target
+        let spec: CertificateSpec
+        let location: any CertificateLocation
         let step: Step
-        /// The file(s) a backup keeps: cert and key, or the kubeconfig.
-        let files: [String]
     }
 
     let items: [Item]
 
-    /// Every name `renew` accepts for this cluster, sorted as kubeadm sorts its output.
-    static func renewableNames(for config: ClusterConfig) -> [String] {
-        (CertificateCatalogue.leaves(for: config).map(\.name)
-            + CertificateCatalogue.kubeconfigs.filter(\.renewable).map(\.name)).sorted()
-    }
-
-    static func make(names: [String], config: ClusterConfig, directory: PKIDirectory) throws -> RenewalPlan {
-        let known = renewableNames(for: config)
+    static func make(names: [CertificateName], config: ClusterConfig) throws -> RenewalPlan {
+        let known = CertificateCatalogue.renewableNames(for: config)
         for name in names where !known.contains(name) {
-            throw PKIError(.invalidInput, "unknown certificate name \"\(name)\"; use all or one of: \(known.joined(separator: ", "))")
+            throw PKIError(.unknownName, "\(name.rawValue) cannot be renewed on this cluster; use all or one of: \(known.map(\.rawValue).joined(separator: ", "))")
         }
-        var signers: [String: SigningAuthority?] = [:]
-        func signer(for authority: String) throws -> SigningAuthority? {
-            if let cached = signers[authority] { return cached }
-            guard let spec = CertificateCatalogue.authority(named: authority) else { return nil }
-            let certPath = directory.certificatePath(spec.baseName)
-            guard let certificate = try directory.readCertificate(spec.baseName) else {
-                throw PKIError(.conflict, "CA certificate \(certPath) is missing; restore it before renewing what it signs")
+        let directory = config.pkiDirectory
+        var signers: [AuthorityName: SigningAuthority?] = [:]
+        func signer(for name: AuthorityName) throws -> SigningAuthority? {
+            if let cached = signers[name] { return cached }
+            let location = name.spec.location(in: directory)
+            guard let credentials = try location.readCredentials() else {
+                throw PKIError(.missingCertificate, "CA certificate \(location.path) is missing; restore it before renewing what it signs")
             }
-            let loaded = try directory.readKey(spec.baseName).map {
-                try SigningAuthority(certificate: certificate, key: $0, source: directory.keyPath(spec.baseName))
-            }
-            signers[authority] = .some(loaded)
+            let loaded = try credentials.key.map { try SigningAuthority(certificate: credentials.certificate, key: $0, source: location.keyPath) }
+            signers[name] = .some(loaded)
             return loaded
         }
 
         var items: [Item] = []
         for name in Set(names).sorted() {
-            if let leaf = CertificateCatalogue.leaves.first(where: { $0.name == name }) {
-                items.append(try leafItem(leaf, directory: directory, signer: signer))
-            } else if let spec = CertificateCatalogue.kubeconfigs.first(where: { $0.name == name }) {
-                items.append(try kubeconfigItem(spec, path: "\(config.kubeconfigDir)/\(spec.name)", signer: signer))
+            let spec = name.spec
+            let location = spec.location(for: config)
+            guard let credentials = try location.readCredentials() else {
+                items.append(Item(spec: spec, location: location, step: .missing))
+                continue
             }
+            if credentials.isManagedElsewhere {
+                throw PKIError(.notManaged, "\(location.path) points at certificate files its owner rotates; pkictl does not renew \(name.rawValue) there")
+            }
+            guard let key = credentials.key else {
+                throw PKIError(.missingKey, "\(location.path) exists without its key \(credentials.keyPath); restore the key before renewing")
+            }
+            guard key.matches(credentials.certificate) else {
+                throw PKIError(.keyMismatch, "\(credentials.keyPath) does not match the certificate of \(location.path); restore the matching key before renewing")
+            }
+            guard let authority = try signer(for: spec.authority) else {
+                items.append(Item(spec: spec, location: location, step: .external(authority: spec.authority)))
+                continue
+            }
+            items.append(Item(spec: spec, location: location, step: .renew(current: credentials.certificate, signer: authority)))
         }
         return RenewalPlan(items: items)
-    }
-
-    private static func leafItem(_ spec: LeafSpec, directory: PKIDirectory, signer: (String) throws -> SigningAuthority?) throws -> Item {
-        let certPath = directory.certificatePath(spec.baseName), keyPath = directory.keyPath(spec.baseName)
-        guard let current = try directory.readCertificate(spec.baseName) else {
-            return Item(target: .leaf(spec), step: .missing, files: [])
-        }
-        guard let key = try directory.readKey(spec.baseName) else {
-            throw PKIError(.conflict, "\(certPath) exists without its key \(keyPath); restore the key before renewing")
-        }
-        guard key.matches(current) else {
-            throw PKIError(.conflict, "\(keyPath) does not match \(certPath); restore the matching key before renewing")
-        }
-        guard let authority = try signer(spec.authority) else {
-            return Item(target: .leaf(spec), step: .external(authority: spec.authority), files: [])
-        }
-        return Item(target: .leaf(spec), step: .renew(current: current, signer: authority), files: [certPath, keyPath])
-    }
-
-    private static func kubeconfigItem(_ spec: KubeconfigSpec, path: String, signer: (String) throws -> SigningAuthority?) throws -> Item {
-        guard let data = try PKIDirectory.read(path) else {
-            return Item(target: .kubeconfig(spec), step: .missing, files: [])
-        }
-        let kubeconfig = try Kubeconfig.parse(data, source: path)
-        let current = try Certificate(pem: kubeconfig.clientCertificate, source: "\(path) client-certificate-data")
-        let key = try PrivateKey(pem: kubeconfig.clientKey, source: "\(path) client-key-data")
-        guard key.matches(current) else {
-            throw PKIError(.conflict, "kubeconfig \(path): client-key-data does not match client-certificate-data; restore the file before renewing")
-        }
-        guard let authority = try signer(CertificateCatalogue.clusterCA) else {
-            return Item(target: .kubeconfig(spec), step: .external(authority: CertificateCatalogue.clusterCA), files: [])
-        }
-        return Item(target: .kubeconfig(spec), step: .renew(current: current, signer: authority), files: [path])
     }
 }
 
 extension CertificateTemplate {
     /// kubeadm's renewal template: CN, O, DNS and IP SANs and extended key usages of the current
-    /// certificate, whatever the config says now; fresh serial and validity.
+    /// certificate, whatever the config says now; the catalogue's key usage; fresh serial and validity.
     static func renewing(_ current: Certificate, serial: UInt64, now: Date, validity: TimeInterval) -> CertificateTemplate {
         let sans = current.subjectAltNames
         return CertificateTemplate(
@@ -119,7 +76,7 @@ extension CertificateTemplate {
             notBefore: now - backdate,
             notAfter: now + validity,
             isCA: false,
-            keyUsage: [.digitalSignature, .keyEncipherment],
+            keyUsage: CertificateCatalogue.certificateKeyUsage,
             extendedKeyUsage: current.extendedKeyUsage,
             subjectAltNames: SubjectAltNames(dnsNames: sans.dnsNames, ipAddresses: sans.ipAddresses)
         )

@@ -1,4 +1,8 @@
 import Foundation
+import PKICatalogue
+import PKICrypto
+import PKINetwork
+import PKIStore
 
 /// When a certificate should be renewed: a pure function of its validity, the policy and a per-host jitter,
 /// so the daemon's decisions are unit-tested without clocks or files.

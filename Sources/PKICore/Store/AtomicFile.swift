@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICrypto
 
 /// The one way pkictl writes keys, certificates and kubeconfigs: a hidden temp file in the target's
 /// directory, fsync, rename over the target, fsync the directory. Readers see the old file or the new one.
@@ -21,7 +22,7 @@ public enum AtomicFile {
     /// Writes `data` to a fresh hidden file next to `path`, durable on return; returns its path.
     /// With `suffix`, the complete file then takes the fixed name `.NAME.suffix`, so a file under that
     /// name is never partial.
-    static func stage(_ data: Data, besides path: String, mode: mode_t, suffix: String? = nil) throws -> String {
+    package static func stage(_ data: Data, besides path: String, mode: mode_t, suffix: String? = nil) throws -> String {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let staged = directory + "/." + url.lastPathComponent + temporaryMarker + (try SecureRandom.bytes(6).lowercaseHex)
@@ -58,7 +59,7 @@ public enum AtomicFile {
     }
 
     /// Renames a staged file over its target and makes the rename durable.
-    static func commit(_ staged: String, to path: String) throws {
+    package static func commit(_ staged: String, to path: String) throws {
         guard rename(staged, path) == 0 else {
             let error = ioError("rename \(staged) to", path)
             unlink(staged)
@@ -67,7 +68,7 @@ public enum AtomicFile {
         try syncDirectory(of: path)
     }
 
-    static func syncDirectory(of path: String) throws {
+    package static func syncDirectory(of path: String) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError("open directory", directory) }
@@ -76,18 +77,32 @@ public enum AtomicFile {
     }
 
     /// True for a temp file `stage` made (`.NAME.tmp-` and 12 hex digits).
-    static func isTemporaryName(_ name: String) -> Bool {
+    package static func isTemporaryName(_ name: String) -> Bool {
         guard name.hasPrefix("."), let marker = name.range(of: temporaryMarker, options: .backwards) else { return false }
         let tag = name[marker.upperBound...]
         return tag.count == 12 && tag.allSatisfy(\.isHexDigit)
     }
 
-    /// Removes temp files no rename ever published (a writer died before its rename). Run it under the PKI lock.
+    /// Removes temp files no rename ever published (a writer died before its rename) and writability probes a
+    /// killed writer left. Run it under the PKI lock.
     public static func removeUnpublishedTemporaryFiles(in directory: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names where isTemporaryName(name) {
-            unlink(directory + "/" + name)
+        for name in names {
+            if isTemporaryName(name) {
+                unlink(directory + "/" + name)
+            } else if isProbeName(name) {
+                rmdir(directory + "/" + name)
+            }
         }
+    }
+
+    static let probePrefix = ".pkictl-probe-"
+
+    /// True for a directory `checkWritableDirectory` makes and removes at once (`.pkictl-probe-` and 12 hex digits).
+    static func isProbeName(_ name: String) -> Bool {
+        guard name.hasPrefix(probePrefix) else { return false }
+        let tag = name.dropFirst(probePrefix.count)
+        return tag.count == 12 && tag.allSatisfy(\.isHexDigit)
     }
 
     /// Creates `path` and its parents with mode 0755 when missing.
@@ -110,18 +125,18 @@ public enum AtomicFile {
             candidate = parent
         }
         guard isDirectory.boolValue else {
-            throw PKIError(.io, "\(candidate) is not a directory; cannot write under \(path)")
+            throw PKIError(.notWritable, "\(candidate) is not a directory; cannot write under \(path)")
         }
         // A probe directory, removed at once, catches read-only mounts and pseudo filesystems that
         // access(2) reports as writable for root.
-        let probe = candidate + "/.pkictl-probe-" + (try SecureRandom.bytes(6).lowercaseHex)
+        let probe = candidate + "/" + probePrefix + (try SecureRandom.bytes(6).lowercaseHex)
         guard mkdir(probe, 0o700) == 0 else {
-            throw PKIError(.io, "directory \(candidate) is not writable (\(String(cString: strerror(errno)))); run as root or choose another directory (writing \(path))")
+            throw PKIError(.notWritable, "directory \(candidate) is not writable (\(String(cString: strerror(errno)))); run as root or choose another directory (writing \(path))")
         }
         rmdir(probe)
     }
 
-    static func ioError(_ operation: String, _ path: String) -> PKIError {
+    package static func ioError(_ operation: String, _ path: String) -> PKIError {
         PKIError(.io, "cannot \(operation) \(path): \(String(cString: strerror(errno)))")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PKICrypto
 
 /// The last renewal attempt pkid made for one catalogue name.
 public struct RenewalAttempt: Sendable, Equatable {

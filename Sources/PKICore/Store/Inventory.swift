@@ -3,6 +3,7 @@ import GRDB
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICrypto
 
 /// The certificate inventory: a SQLite file (WAL mode) with one row per catalogue item and a history of every
 /// issuance and renewal. It holds public facts only (names, serials, fingerprints, pins, dates, SANs), never
@@ -24,7 +25,7 @@ public final class Inventory: Sendable {
         self.path = path
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if let failure = Self.createDirectory(directory) {
-            throw PKIError(.io, "cannot create \(directory) for the inventory \(path) (\(failure)); run as root or pass --db FILE")
+            throw PKIError(.inventoryUnavailable, "cannot create \(directory) for the inventory \(path) (\(failure)); run as root or pass --db FILE")
         }
         var configuration = Configuration()
         configuration.journalMode = .wal
@@ -32,10 +33,10 @@ public final class Inventory: Sendable {
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             if try queue.read(InventorySchema.isForeign) {
-                throw PKIError(.conflict, "\(path) is a SQLite database of something else, not an inventory; move it away or pass --db FILE")
+                throw PKIError(.inventoryForeign, "\(path) is a SQLite database of something else, not an inventory; move it away or pass --db FILE")
             }
             if let newer = try queue.read({ try InventorySchema.newerSchema($0) }) {
-                throw PKIError(.conflict, "\(path) was written by a newer pkictl/pkid (schema \(newer)); upgrade pkictl or pass --db FILE")
+                throw PKIError(.inventoryNewer, "\(path) was written by a newer pkictl/pkid (schema \(newer)); upgrade pkictl or pass --db FILE")
             }
             // Checked first so that opening an up-to-date file takes no write lock.
             if try !queue.read(InventorySchema.migrator.hasCompletedMigrations) {
@@ -117,22 +118,22 @@ public final class Inventory: Sendable {
     static func failure(_ error: Error, path: String) -> PKIError {
         if let error = error as? PKIError { return error }
         guard let error = error as? DatabaseError else {
-            return PKIError(.conflict, "cannot read the inventory \(path) (\(error)); move it away or pass --db FILE")
+            return PKIError(.inventoryDamaged, "cannot read the inventory \(path) (\(error)); move it away or pass --db FILE")
         }
         let reason = Self.reason(error)
         switch error.resultCode {
         case .SQLITE_NOTADB:
-            return PKIError(.conflict, "\(path) is not a SQLite database; move it away or pass --db FILE")
+            return PKIError(.inventoryForeign, "\(path) is not a SQLite database; move it away or pass --db FILE")
         case .SQLITE_CORRUPT:
-            return PKIError(.conflict, "\(path) is a damaged SQLite database (\(reason)); move it away or pass --db FILE")
+            return PKIError(.inventoryDamaged, "\(path) is a damaged SQLite database (\(reason)); move it away or pass --db FILE")
         case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
-            return PKIError(.io, "cannot open the inventory \(path) for writing (\(reason)); run as root or pass --db FILE")
+            return PKIError(.inventoryUnavailable, "cannot open the inventory \(path) for writing (\(reason)); run as root or pass --db FILE")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return PKIError(.io, "the inventory \(path) stayed locked by another pkictl or pkid for \(Int(busyTimeout))s; try again")
+            return PKIError(.inventoryBusy, "the inventory \(path) stayed locked by another pkictl or pkid for \(Int(busyTimeout))s; try again")
         case .SQLITE_FULL, .SQLITE_IOERR:
-            return PKIError(.io, "cannot write the inventory \(path) (\(reason)); free disk space or pass --db FILE")
+            return PKIError(.inventoryUnavailable, "cannot write the inventory \(path) (\(reason)); free disk space or pass --db FILE")
         default:
-            return PKIError(.io, "inventory \(path): \(reason); move it away or pass --db FILE")
+            return PKIError(.inventoryUnavailable, "inventory \(path): \(reason); move it away or pass --db FILE")
         }
     }
 

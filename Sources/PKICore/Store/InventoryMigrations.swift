@@ -1,4 +1,5 @@
 import GRDB
+import PKICrypto
 
 /// The inventory's schema, one GRDB migration per version.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PKICrypto
 
 /// What the inventory knows about one catalogue item: the public facts of its certificate, or why there is none.
 /// Dates hold whole seconds, as the database stores them, so a record read back equals the one written.
@@ -87,7 +88,7 @@ extension InventoryRecord {
         }
         let name: String = try next()
         func damaged(_ what: String) -> PKIError {
-            PKIError(.conflict, "\(database) holds an unknown \(what) for \(name); move the file away or pass --db FILE")
+            PKIError(.inventoryDamaged, "\(database) holds an unknown \(what) for \(name); move the file away or pass --db FILE")
         }
         guard let role = ScannedCertificate.Role(rawValue: try next()) else { throw damaged("role") }
         let file: String = try next(), kubeconfigUser: String? = try next(), authority: String? = try next()

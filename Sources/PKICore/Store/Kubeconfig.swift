@@ -1,140 +1,178 @@
 import Foundation
+import PKICrypto
 import Yams
 
-/// A kubeconfig with one cluster, one user with an embedded client certificate, and one context,
-/// laid out exactly as kubeadm (client-go) writes it.
+/// What a kubeconfig's current context says: the cluster (server, CA) and the user's client credentials,
+/// embedded (what kubeadm writes) or in files (kubelet.conf after kubeadm's kubelet-finalize phase).
 public struct Kubeconfig: Sendable, Equatable {
+    public enum Credentials: Sendable, Equatable {
+        /// PEM of the client certificate and key, as `client-certificate-data` and `client-key-data`.
+        case embedded(certificate: Data, key: Data)
+        /// Paths as written in the file; both may name one PEM holding certificate and key.
+        case files(certificate: String, key: String)
+    }
+
     public var clusterName: String
     public var server: String
-    /// PEM of the cluster CA (`certificate-authority-data`).
-    public var certificateAuthority: Data
+    /// PEM of `certificate-authority-data`; nil when the file names a CA file instead (or none).
+    public var certificateAuthority: Data?
+    /// `certificate-authority`, a CA bundle file.
+    public var certificateAuthorityFile: String?
     public var userName: String
-    public var clientCertificate: Data
-    public var clientKey: Data
+    public var credentials: Credentials
 
-    public init(clusterName: String, server: String, certificateAuthority: Data, userName: String, clientCertificate: Data, clientKey: Data) {
+    public init(clusterName: String, server: String, certificateAuthority: Data?, certificateAuthorityFile: String? = nil,
+                userName: String, credentials: Credentials) {
         self.clusterName = clusterName
         self.server = server
         self.certificateAuthority = certificateAuthority
+        self.certificateAuthorityFile = certificateAuthorityFile
         self.userName = userName
-        self.clientCertificate = clientCertificate
-        self.clientKey = clientKey
+        self.credentials = credentials
+    }
+
+    /// kubeadm's kubeconfig: embedded CA data and client credentials.
+    public init(clusterName: String, server: String, certificateAuthority: Data, userName: String, clientCertificate: Data, clientKey: Data) {
+        self.init(clusterName: clusterName, server: server, certificateAuthority: certificateAuthority, userName: userName,
+                  credentials: .embedded(certificate: clientCertificate, key: clientKey))
     }
 
     public var contextName: String { "\(userName)@\(clusterName)" }
 
-    public func rendered() -> Data {
-        let text = """
-        apiVersion: v1
-        clusters:
-        - cluster:
-            certificate-authority-data: \(certificateAuthority.base64EncodedString())
-            server: \(server)
-          name: \(clusterName)
-        contexts:
-        - context:
-            cluster: \(clusterName)
-            user: \(userName)
-          name: \(contextName)
-        current-context: \(contextName)
-        kind: Config
-        preferences: {}
-        users:
-        - name: \(userName)
-          user:
-            client-certificate-data: \(clientCertificate.base64EncodedString())
-            client-key-data: \(clientKey.base64EncodedString())
+    /// The embedded client certificate PEM, nil when the credentials are files.
+    public var clientCertificate: Data? {
+        if case .embedded(let certificate, _) = credentials { return certificate }
+        return nil
+    }
 
-        """
-        return Data(text.utf8)
+    /// The embedded client key PEM, nil when the credentials are files.
+    public var clientKey: Data? {
+        if case .embedded(_, let key) = credentials { return key }
+        return nil
+    }
+
+    /// The file kubeadm (client-go) would write for this context.
+    public func rendered() throws -> Data {
+        var user = KubeconfigDocument.AuthInfo()
+        switch credentials {
+        case .embedded(let certificate, let key):
+            user.clientCertificateData = certificate.base64EncodedString()
+            user.clientKeyData = key.base64EncodedString()
+        case .files(let certificate, let key):
+            user.clientCertificate = certificate
+            user.clientKey = key
+        }
+        let document = KubeconfigDocument(
+            clusters: [.init(cluster: .init(certificateAuthorityData: certificateAuthority?.base64EncodedString(),
+                                            certificateAuthority: certificateAuthorityFile, server: server), name: clusterName)],
+            contexts: [.init(context: .init(cluster: clusterName, user: userName), name: contextName)],
+            currentContext: contextName,
+            users: [.init(name: userName, user: user)]
+        )
+        return try document.encoded()
     }
 
     /// Reads the current context's cluster and user; `source` names the file in errors.
     public static func parse(_ data: Data, source: String) throws -> Kubeconfig {
         func invalid(_ why: String) -> PKIError {
-            PKIError(.conflict, "kubeconfig \(source) \(why); restore it from a backup or remove it to have it regenerated")
+            PKIError(.unreadableKubeconfig, "kubeconfig \(source) \(why); restore it from a backup or remove it to have it regenerated")
         }
-        let root: [String: Any]
+        let document: KubeconfigDocument
         do {
-            guard let loaded = try Yams.load(yaml: String(decoding: data, as: UTF8.self)) as? [String: Any] else {
-                throw invalid("is not a YAML mapping")
-            }
-            root = loaded
-        } catch let error as PKIError {
-            throw error
+            document = try KubeconfigDocument.decode(data)
         } catch {
-            throw invalid("is not valid YAML")
+            throw invalid("is not a valid kubeconfig (\(YAMLText.firstLine(of: error)))")
         }
-        func entry(_ list: String, _ name: String) -> [String: Any]? {
-            (root[list] as? [[String: Any]])?.first { $0["name"] as? String == name }
-        }
-        guard let contextName = root["current-context"] as? String,
-              let context = entry("contexts", contextName)?["context"] as? [String: Any],
-              let clusterName = context["cluster"] as? String,
-              let userName = context["user"] as? String else {
+        guard let contextName = document.currentContext,
+              let context = document.contexts.first(where: { $0.name == contextName })?.context else {
             throw invalid("has no usable current-context")
         }
-        guard let cluster = entry("clusters", clusterName)?["cluster"] as? [String: Any],
-              let server = cluster["server"] as? String,
-              let caText = cluster["certificate-authority-data"] as? String,
-              let ca = Data(base64Encoded: caText) else {
-            throw invalid("has no cluster \"\(clusterName)\" with server and certificate-authority-data")
+        guard let cluster = document.clusters.first(where: { $0.name == context.cluster })?.cluster else {
+            throw invalid("has no cluster \"\(context.cluster)\" with server and certificate-authority-data")
         }
-        guard let user = entry("users", userName)?["user"] as? [String: Any],
-              let certText = user["client-certificate-data"] as? String, let cert = Data(base64Encoded: certText),
-              let keyText = user["client-key-data"] as? String, let key = Data(base64Encoded: keyText) else {
-            throw invalid("has no user \"\(userName)\" with embedded client-certificate-data and client-key-data")
+        var authority: Data?
+        if let text = cluster.certificateAuthorityData {
+            guard let decoded = Data(base64Encoded: text) else { throw invalid("has certificate-authority-data that is not base64") }
+            authority = decoded
         }
-        return Kubeconfig(clusterName: clusterName, server: server, certificateAuthority: ca,
-                          userName: userName, clientCertificate: cert, clientKey: key)
+        guard authority != nil || cluster.certificateAuthority != nil else {
+            throw invalid("has no cluster \"\(context.cluster)\" with server and certificate-authority-data")
+        }
+        guard let user = document.users.first(where: { $0.name == context.user })?.user else {
+            throw invalid("has no user \"\(context.user)\" with embedded client-certificate-data and client-key-data")
+        }
+        let credentials: Credentials
+        if let certificateText = user.clientCertificateData, let keyText = user.clientKeyData {
+            guard let certificate = Data(base64Encoded: certificateText), let key = Data(base64Encoded: keyText) else {
+                throw invalid("has client-certificate-data or client-key-data that is not base64")
+            }
+            credentials = .embedded(certificate: certificate, key: key)
+        } else if let certificate = user.clientCertificate, let key = user.clientKey {
+            credentials = .files(certificate: certificate, key: key)
+        } else {
+            throw invalid("has no user \"\(context.user)\" with embedded client-certificate-data and client-key-data")
+        }
+        return Kubeconfig(clusterName: context.cluster, server: cluster.server, certificateAuthority: authority,
+                          certificateAuthorityFile: cluster.certificateAuthority, userName: context.user, credentials: credentials)
     }
 }
 
 extension Kubeconfig {
-    /// The file with the current context's client certificate, key and CA data replaced and every other
-    /// byte kept: each old base64 value is swapped in place when it occurs exactly once; otherwise the
-    /// document is rewritten through YAML (fields kept, formatting and comments not).
+    /// The file with the current context's embedded client certificate, key and CA data replaced and every
+    /// other byte kept: each old base64 value is swapped in place when it occurs exactly once; otherwise the
+    /// YAML tree is edited (fields kept, formatting and comments not).
     public static func updatingCredentials(
         _ original: Data, source: String, certificateAuthority: Data, clientCertificate: Data, clientKey: Data
     ) throws -> Data {
         let current = try parse(original, source: source)
+        guard case .embedded(let oldCertificate, let oldKey) = current.credentials else {
+            throw PKIError(.notManaged, "kubeconfig \(source) points at certificate files instead of embedding them; its client certificate is rotated by its owner, not by pkictl")
+        }
+        var expected = current
+        expected.credentials = .embedded(certificate: clientCertificate, key: clientKey)
+        expected.certificateAuthority = certificateAuthority
         var text = String(decoding: original, as: UTF8.self)
-        let replacements = [
-            (current.clientCertificate.base64EncodedString(), clientCertificate.base64EncodedString()),
-            (current.clientKey.base64EncodedString(), clientKey.base64EncodedString()),
-            (current.certificateAuthority.base64EncodedString(), certificateAuthority.base64EncodedString()),
+        var replacements = [
+            (oldCertificate.base64EncodedString(), clientCertificate.base64EncodedString()),
+            (oldKey.base64EncodedString(), clientKey.base64EncodedString()),
         ]
-        let inPlace = replacements.allSatisfy { old, _ in text.components(separatedBy: old).count == 2 }
-        if inPlace {
+        if let oldAuthority = current.certificateAuthority {
+            replacements.append((oldAuthority.base64EncodedString(), certificateAuthority.base64EncodedString()))
+        }
+        if replacements.allSatisfy({ old, _ in text.components(separatedBy: old).count == 2 }) {
             for (old, new) in replacements { text = text.replacingOccurrences(of: old, with: new) }
-            var updated = try parse(Data(text.utf8), source: source)
-            updated.clientCertificate = clientCertificate
-            updated.clientKey = clientKey
-            updated.certificateAuthority = certificateAuthority
-            if try parse(Data(text.utf8), source: source) == updated { return Data(text.utf8) }
+            if try parse(Data(text.utf8), source: source) == expected { return Data(text.utf8) }
         }
         return try rewritten(original, source: source, current: current,
                              certificateAuthority: certificateAuthority, clientCertificate: clientCertificate, clientKey: clientKey)
     }
 
+    /// Edits the YAML tree: the current context's cluster and user entries get the new values.
     private static func rewritten(
         _ original: Data, source: String, current: Kubeconfig, certificateAuthority: Data, clientCertificate: Data, clientKey: Data
     ) throws -> Data {
-        guard var root = try Yams.load(yaml: String(decoding: original, as: UTF8.self)) as? [String: Any],
-              var clusters = root["clusters"] as? [[String: Any]], var users = root["users"] as? [[String: Any]],
-              let clusterIndex = clusters.firstIndex(where: { $0["name"] as? String == current.clusterName }),
-              let userIndex = users.firstIndex(where: { $0["name"] as? String == current.userName }),
-              var cluster = clusters[clusterIndex]["cluster"] as? [String: Any],
-              var user = users[userIndex]["user"] as? [String: Any] else {
-            throw PKIError(.conflict, "kubeconfig \(source) cannot be updated in place; restore it from a backup")
+        let cannot = PKIError(.unreadableKubeconfig, "kubeconfig \(source) cannot be updated in place; restore it from a backup")
+        guard var root = try Yams.compose(yaml: String(decoding: original, as: UTF8.self)),
+              var clusters = root["clusters"]?.sequence, var users = root["users"]?.sequence,
+              let clusterIndex = clusters.firstIndex(where: { $0["name"]?.string == current.clusterName }),
+              let userIndex = users.firstIndex(where: { $0["name"]?.string == current.userName }),
+              var cluster = clusters[clusterIndex]["cluster"], var user = users[userIndex]["user"] else {
+            throw cannot
         }
-        cluster["certificate-authority-data"] = certificateAuthority.base64EncodedString()
-        user["client-certificate-data"] = clientCertificate.base64EncodedString()
-        user["client-key-data"] = clientKey.base64EncodedString()
+        cluster["certificate-authority-data"] = Node(certificateAuthority.base64EncodedString())
+        user["client-certificate-data"] = Node(clientCertificate.base64EncodedString())
+        user["client-key-data"] = Node(clientKey.base64EncodedString())
         clusters[clusterIndex]["cluster"] = cluster
         users[userIndex]["user"] = user
-        root["clusters"] = clusters
-        root["users"] = users
-        return Data(try Yams.dump(object: root, sortKeys: true).utf8)
+        root["clusters"] = .sequence(clusters)
+        root["users"] = .sequence(users)
+        return Data(try Yams.serialize(node: root).utf8)
+    }
+}
+
+/// One line of a YAML or decoding error, for messages.
+enum YAMLText {
+    static func firstLine(of error: any Error) -> String {
+        "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid YAML"
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKICrypto
 
 /// The exclusive lock every writer of a cert dir holds (pkictl and pkid alike): `flock` on the cert dir
 /// itself, so no lock file is ever left behind. The kernel drops it when the holder dies, so a killed
@@ -20,25 +21,33 @@ public final class PKILock: @unchecked Sendable {
         close(descriptor)
     }
 
-    /// Waits up to `timeout` seconds for the lock of `certificatesDir` (creating the directory if needed).
-    public static func acquire(certificatesDir: String, timeout: TimeInterval) throws -> PKILock {
+    /// Waits up to `timeout` seconds of `clock` for the lock of `certificatesDir` (creating the directory if needed).
+    public static func acquire(certificatesDir: String, timeout: TimeInterval, clock: any WallClock) async throws -> PKILock {
         try AtomicFile.createDirectory(certificatesDir)
         let path = certificatesDir
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw AtomicFile.ioError("open", path) }
-        let deadline = Date().addingTimeInterval(max(0, timeout))
+        let deadline = clock.now.advanced(by: .seconds(max(0, timeout)))
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 let error = AtomicFile.ioError("lock", path)
                 close(descriptor)
                 throw error
             }
-            guard Date() < deadline else {
+            guard clock.now < deadline else {
                 close(descriptor)
-                throw PKIError(.conflict, "another pkictl or pkid is changing \(certificatesDir) (still locked after \(timeout)s); wait for it to finish or raise --lock-timeout")
+                throw PKIError(.lockTimeout, "another pkictl or pkid is changing \(certificatesDir) (still locked after \(GoDuration.format(timeout))); wait for it to finish or raise --lock-timeout")
             }
-            usleep(50_000)
+            do {
+                try await clock.sleep(for: pollInterval)
+            } catch {
+                close(descriptor)
+                throw error
+            }
         }
         return PKILock(descriptor: descriptor)
     }
+
+    /// How often a waiting writer tries again.
+    static let pollInterval: Duration = .milliseconds(50)
 }

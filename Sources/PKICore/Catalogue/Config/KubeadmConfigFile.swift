@@ -1,0 +1,159 @@
+import Foundation
+import PKICrypto
+import PKIStore
+import Yams
+
+/// The fields pkictl honours from a kubeadm config file (InitConfiguration + ClusterConfiguration,
+/// kubeadm.k8s.io/v1beta3 or v1beta4, multi-document; other kinds are ignored).
+public struct KubeadmConfigFile: Sendable, Equatable {
+    public var nodeName: String?
+    public var advertiseAddress: String?
+    public var bindPort: Int?
+    public var clusterName: String?
+    public var certificatesDir: String?
+    public var controlPlaneEndpoint: String?
+    public var serviceSubnet: String?
+    public var dnsDomain: String?
+    public var apiServerCertSANs: [String]?
+    public var etcdServerCertSANs: [String]?
+    public var etcdPeerCertSANs: [String]?
+    public var externalEtcd: ExternalEtcd?
+    public var encryptionAlgorithm: String?
+    public var certificateValidityPeriod: String?
+    public var caCertificateValidityPeriod: String?
+
+    public static let supportedAPIVersions = ["kubeadm.k8s.io/v1beta3", "kubeadm.k8s.io/v1beta4"]
+
+    public init() {}
+
+    public static func load(path: String) throws -> KubeadmConfigFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw PKIError(.invalidInput, "cannot read config file \(path): \(error.localizedDescription); check the path and its permissions")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), source: path)
+    }
+
+    public static func parse(_ text: String, source: String) throws -> KubeadmConfigFile {
+        var documents: [Any] = []
+        do {
+            // Parser.nextRoot reports YAML errors; Yams.load_all's sequence would swallow them.
+            let parser = try Parser(yaml: text)
+            while let node = try parser.nextRoot() { documents.append(node.any) }
+        } catch {
+            let detail = "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid YAML"
+            throw PKIError(.invalidInput, "config file \(source) is not valid YAML: \(detail)")
+        }
+        var config = KubeadmConfigFile()
+        var sawKubeadmDocument = false
+        for document in documents {
+            guard let fields = document as? [String: Any] else {
+                throw PKIError(.invalidInput, "config file \(source): every document must be a mapping with apiVersion and kind")
+            }
+            let reader = FieldReader(fields: fields, source: source)
+            let apiVersion = try reader.string("apiVersion") ?? ""
+            let kind = try reader.string("kind") ?? ""
+            guard apiVersion.hasPrefix("kubeadm.k8s.io/") else { continue }
+            guard supportedAPIVersions.contains(apiVersion) else {
+                throw PKIError(.invalidInput, "config file \(source): apiVersion \(apiVersion) is not supported; use kubeadm.k8s.io/v1beta4 (or v1beta3), e.g. after `kubeadm config migrate`")
+            }
+            switch kind {
+            case "InitConfiguration":
+                sawKubeadmDocument = true
+                try config.readInitConfiguration(reader)
+            case "ClusterConfiguration":
+                sawKubeadmDocument = true
+                try config.readClusterConfiguration(reader)
+            default:
+                continue
+            }
+        }
+        guard sawKubeadmDocument else {
+            throw PKIError(.invalidInput, "config file \(source) has no InitConfiguration or ClusterConfiguration document (apiVersion kubeadm.k8s.io/v1beta4)")
+        }
+        return config
+    }
+
+    private mutating func readInitConfiguration(_ reader: FieldReader) throws {
+        nodeName = try reader.string("nodeRegistration", "name") ?? nodeName
+        advertiseAddress = try reader.string("localAPIEndpoint", "advertiseAddress") ?? advertiseAddress
+        bindPort = try reader.int("localAPIEndpoint", "bindPort") ?? bindPort
+    }
+
+    private mutating func readClusterConfiguration(_ reader: FieldReader) throws {
+        clusterName = try reader.string("clusterName") ?? clusterName
+        certificatesDir = try reader.string("certificatesDir") ?? certificatesDir
+        controlPlaneEndpoint = try reader.string("controlPlaneEndpoint") ?? controlPlaneEndpoint
+        serviceSubnet = try reader.string("networking", "serviceSubnet") ?? serviceSubnet
+        dnsDomain = try reader.string("networking", "dnsDomain") ?? dnsDomain
+        apiServerCertSANs = try reader.strings("apiServer", "certSANs") ?? apiServerCertSANs
+        etcdServerCertSANs = try reader.strings("etcd", "local", "serverCertSANs") ?? etcdServerCertSANs
+        etcdPeerCertSANs = try reader.strings("etcd", "local", "peerCertSANs") ?? etcdPeerCertSANs
+        if try reader.mapping("etcd", "external") != nil {
+            externalEtcd = ExternalEtcd(
+                endpoints: try reader.strings("etcd", "external", "endpoints") ?? [],
+                caFile: try reader.string("etcd", "external", "caFile"),
+                certFile: try reader.string("etcd", "external", "certFile"),
+                keyFile: try reader.string("etcd", "external", "keyFile")
+            )
+        }
+        encryptionAlgorithm = try reader.string("encryptionAlgorithm") ?? encryptionAlgorithm
+        certificateValidityPeriod = try reader.string("certificateValidityPeriod") ?? certificateValidityPeriod
+        caCertificateValidityPeriod = try reader.string("caCertificateValidityPeriod") ?? caCertificateValidityPeriod
+    }
+}
+
+/// Typed access to nested YAML fields, with errors that name the file and the field path.
+private struct FieldReader {
+    let fields: [String: Any]
+    let source: String
+
+    private func value(_ path: [String]) throws -> Any? {
+        var current: Any? = fields
+        for (depth, key) in path.enumerated() {
+            guard let node = current else { return nil }
+            guard let mapping = node as? [String: Any] else {
+                throw typeError(Array(path.prefix(depth)), "a mapping")
+            }
+            current = mapping[key]
+        }
+        return current
+    }
+
+    private func typeError(_ path: [String], _ expected: String) -> PKIError {
+        PKIError(.invalidInput, "config file \(source): \(path.joined(separator: ".")) must be \(expected)")
+    }
+
+    func mapping(_ path: String...) throws -> [String: Any]? {
+        guard let raw = try value(path) else { return nil }
+        guard let mapping = raw as? [String: Any] else { throw typeError(path, "a mapping") }
+        return mapping
+    }
+
+    func string(_ path: String...) throws -> String? {
+        guard let raw = try value(path) else { return nil }
+        switch raw {
+        case let text as String: return text
+        case let number as Int: return String(number)
+        default: throw typeError(path, "a string")
+        }
+    }
+
+    func int(_ path: String...) throws -> Int? {
+        guard let raw = try value(path) else { return nil }
+        if let number = raw as? Int { return number }
+        if let text = raw as? String, let number = Int(text) { return number }
+        throw typeError(path, "an integer")
+    }
+
+    func strings(_ path: String...) throws -> [String]? {
+        guard let raw = try value(path) else { return nil }
+        guard let list = raw as? [Any] else { throw typeError(path, "a list of strings") }
+        return try list.map { item in
+            guard let text = item as? String else { throw typeError(path, "a list of strings") }
+            return text
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import PKICatalogue
+import PKICrypto
+import PKINetwork
+import PKIStore
+
+/// cfssl's CSR JSON (`ca-csr.json`, `etcd-csr.json`): the subject, hosts and key of a new certificate.
+public struct CFSSLRequest: Sendable, Equatable, Decodable {
+    public var commonName: String
+    public var hosts: [String]
+    public var key: CFSSLKeyRequest
+    public var names: [CFSSLName]
+    public var ca: CFSSLCAOptions?
+
+    public init(commonName: String, hosts: [String] = [], key: CFSSLKeyRequest = .default, names: [CFSSLName] = [], ca: CFSSLCAOptions? = nil) {
+        self.commonName = commonName
+        self.hosts = hosts
+        self.key = key
+        self.names = names
+        self.ca = ca
+    }
+
+    // Lowercase: CFSSLJSON matches field names case-insensitively, as Go does.
+    private enum CodingKeys: String, CodingKey {
+        case commonName = "cn", hosts, key, names, ca
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        commonName = try container.decodeIfPresent(String.self, forKey: .commonName) ?? ""
+        hosts = try container.decodeIfPresent([String].self, forKey: .hosts) ?? []
+        key = try container.decodeIfPresent(CFSSLKeyRequest.self, forKey: .key) ?? .default
+        names = try container.decodeIfPresent([CFSSLName].self, forKey: .names) ?? []
+        ca = try container.decodeIfPresent(CFSSLCAOptions.self, forKey: .ca)
+    }
+
+    /// Parses and validates a CSR JSON document; `source` names the file (or stdin) in errors.
+    public static func parse(_ data: Data, source: String) throws -> CFSSLRequest {
+        let request = try CFSSLJSON.decode(CFSSLRequest.self, from: data, source: source)
+        if request.commonName.isEmpty && request.names.allSatisfy(\.isEmpty) {
+            throw PKIError(.invalidInput, "\(source): missing subject information; set \"CN\" or \"names\"")
+        }
+        do {
+            try request.key.validate()
+            _ = try request.ca?.validity()
+        } catch let error as PKIError {
+            throw PKIError(error.code, "\(source): \(error.message)")
+        }
+        return request
+    }
+
+    /// The subject in Go's pkix.Name order: C, ST, L, O, OU, then CN.
+    public var subject: DistinguishedName {
+        let order: [(DistinguishedName.Attribute, KeyPath<CFSSLName, String>)] = [
+            (.country, \.country), (.province, \.province), (.locality, \.locality),
+            (.organization, \.organization), (.organizationalUnit, \.organizationalUnit),
+        ]
+        var entries: [DistinguishedName.Entry] = []
+        for (attribute, field) in order {
+            entries += names.map { $0[keyPath: field] }.filter { !$0.isEmpty }.map { DistinguishedName.Entry(attribute, $0) }
+        }
+        if !commonName.isEmpty { entries.append(DistinguishedName.Entry(.commonName, commonName)) }
+        return DistinguishedName(entries: entries)
+    }
+
+    public var subjectAltNames: SubjectAltNames { CFSSLHosts.classify(hosts) }
+}
+
+/// One element of `names`.
+public struct CFSSLName: Sendable, Equatable, Decodable {
+    public var country = ""
+    public var province = ""
+    public var locality = ""
+    public var organization = ""
+    public var organizationalUnit = ""
+
+    public init(country: String = "", province: String = "", locality: String = "", organization: String = "", organizationalUnit: String = "") {
+        self.country = country
+        self.province = province
+        self.locality = locality
+        self.organization = organization
+        self.organizationalUnit = organizationalUnit
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case country = "c", province = "st", locality = "l", organization = "o", organizationalUnit = "ou"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        country = try container.decodeIfPresent(String.self, forKey: .country) ?? ""
+        province = try container.decodeIfPresent(String.self, forKey: .province) ?? ""
+        locality = try container.decodeIfPresent(String.self, forKey: .locality) ?? ""
+        organization = try container.decodeIfPresent(String.self, forKey: .organization) ?? ""
+        organizationalUnit = try container.decodeIfPresent(String.self, forKey: .organizationalUnit) ?? ""
+    }
+
+    var isEmpty: Bool { [country, province, locality, organization, organizationalUnit].allSatisfy(\.isEmpty) }
+}
+
+/// `key`: cfssl's key request. Without one, cfssl makes an ECDSA P-256 key.
+public struct CFSSLKeyRequest: Sendable, Equatable, Decodable {
+    public var algorithm: String
+    public var size: Int
+
+    public static let `default` = CFSSLKeyRequest(algorithm: "ecdsa", size: 256)
+
+    public init(algorithm: String, size: Int) {
+        self.algorithm = algorithm
+        self.size = size
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case algorithm = "algo", size
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        algorithm = try container.decodeIfPresent(String.self, forKey: .algorithm) ?? ""
+        size = try container.decodeIfPresent(Int.self, forKey: .size) ?? 0
+    }
+
+    static let rsaSizes = 2048...8192
+    static let curves = [256: "P-256", 384: "P-384", 521: "P-521"]
+
+    /// cfssl's checks, with cfssl's wording first: "RSA key is too weak", "invalid curve", "invalid algorithm".
+    public func validate() throws {
+        switch algorithm {
+        case "rsa":
+            if size < Self.rsaSizes.lowerBound {
+                throw PKIError(.invalidInput, "key size \(size): RSA key is too weak; use 2048 to 8192 bits")
+            }
+            if size > Self.rsaSizes.upperBound {
+                throw PKIError(.invalidInput, "key size \(size): RSA key size too large; use 2048 to 8192 bits")
+            }
+        case "ecdsa":
+            guard Self.curves[size] != nil else {
+                throw PKIError(.invalidInput, "key size \(size): invalid curve; ECDSA sizes are 256, 384 and 521")
+            }
+        default:
+            throw PKIError(.invalidInput, "key algo \"\(algorithm)\": invalid algorithm; use \"rsa\" or \"ecdsa\"")
+        }
+    }
+
+    public func generate() throws -> PrivateKey {
+        try validate()
+        if algorithm == "rsa" { return try PrivateKey.generateRSA(bits: size) }
+        return try PrivateKey.generateEC(curve: Self.curves[size] ?? "P-256")
+    }
+}
+
+/// `ca`: only meaningful for `gencert -initca`.
+public struct CFSSLCAOptions: Sendable, Equatable, Decodable {
+    public var expiry: String?
+    public var pathLength: Int
+    public var pathLengthZero: Bool
+
+    public init(expiry: String? = nil, pathLength: Int = 0, pathLengthZero: Bool = false) {
+        self.expiry = expiry
+        self.pathLength = pathLength
+        self.pathLengthZero = pathLengthZero
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case expiry, pathLength = "pathlen", pathLengthZero = "pathlenzero"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        expiry = try container.decodeIfPresent(String.self, forKey: .expiry)
+        pathLength = try container.decodeIfPresent(Int.self, forKey: .pathLength) ?? 0
+        pathLengthZero = try container.decodeIfPresent(Bool.self, forKey: .pathLengthZero) ?? false
+    }
+
+    /// `ca.expiry` in seconds, nil when unset.
+    public func validity() throws -> TimeInterval? {
+        guard let expiry, !expiry.isEmpty else { return nil }
+        return try CFSSLExpiry.seconds(expiry, field: "ca.expiry")
+    }
+
+    /// Go's rule: pathlen 0 means "no limit" unless pathlenzero says it really is zero.
+    public var pathLengthConstraint: Int? {
+        if pathLength > 0 { return pathLength }
+        return pathLengthZero ? 0 : nil
+    }
+}
+
+/// cfssl's expiry strings are Go durations ("8760h", "43800h", "720h30m").
+enum CFSSLExpiry {
+    static func seconds(_ text: String, field: String) throws -> TimeInterval {
+        guard let seconds = GoDuration.seconds(text), seconds > 0 else {
+            throw PKIError(.invalidInput, "\(field) \"\(text)\": time: invalid duration; use a Go duration such as 8760h")
+        }
+        return seconds
+    }
+}

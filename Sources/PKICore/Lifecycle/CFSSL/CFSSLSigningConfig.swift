@@ -1,0 +1,169 @@
+import Foundation
+import PKICatalogue
+import PKICrypto
+import PKINetwork
+import PKIStore
+
+/// cfssl's signing configuration (`ca-config.json`): `signing.default` and named `signing.profiles`.
+public struct CFSSLSigningConfig: Sendable, Equatable {
+    public var defaultProfile: CFSSLProfile?
+    public var profiles: [String: CFSSLProfile]
+    /// The file it came from, for errors.
+    public var source: String
+
+    /// What cfssl signs with when no `-config` is given: one year, TLS server and client.
+    public static let builtIn = CFSSLSigningConfig(
+        defaultProfile: CFSSLProfile(usages: ["signing", "key encipherment", "server auth", "client auth"], expiry: "8760h"),
+        profiles: [:],
+        source: "cfssl's default signing policy"
+    )
+
+    /// cfssl's default leaf lifetime, used when neither the profile nor `signing.default` sets `expiry`.
+    public static let defaultExpiry: TimeInterval = 8760 * 3600
+
+    public init(defaultProfile: CFSSLProfile?, profiles: [String: CFSSLProfile], source: String) {
+        self.defaultProfile = defaultProfile
+        self.profiles = profiles
+        self.source = source
+    }
+
+    /// Parses and validates every profile (usage names, expiry), so a bad config fails before any key is made.
+    public static func parse(_ data: Data, source: String) throws -> CFSSLSigningConfig {
+        let document = try CFSSLJSON.decode(Document.self, from: data, source: source)
+        guard let signing = document.signing else {
+            throw PKIError(.invalidInput, "\(source): no \"signing\" section; add {\"signing\": {\"default\": {...}}}")
+        }
+        let config = CFSSLSigningConfig(defaultProfile: signing.defaultProfile, profiles: signing.profiles ?? [:], source: source)
+        // Usage names and expiries are checked for every profile now; a profile without usages is only
+        // an error when it is used, as in cfssl (a `default` that only sets expiry is common).
+        if let profile = config.defaultProfile { _ = try config.policy(for: profile, named: "default", requiringUsages: false) }
+        for (name, profile) in config.profiles.sorted(by: { $0.key < $1.key }) {
+            _ = try config.policy(for: profile, named: name, requiringUsages: false)
+        }
+        return config
+    }
+
+    /// The policy of `-profile NAME` (nil or empty: `signing.default`).
+    public func policy(named name: String?) throws -> CFSSLSigningPolicy {
+        guard let name, !name.isEmpty else {
+            return try policy(for: defaultProfile ?? Self.builtIn.defaultProfile ?? CFSSLProfile(), named: "default")
+        }
+        return try policy(for: try profile(named: name), named: name)
+    }
+
+    /// The lifetime `-profile NAME` (or `signing.default`) sets, nil when the config sets none.
+    public func configuredExpiry(named name: String?) throws -> TimeInterval? {
+        var expiry = defaultProfile?.expiry
+        if let name, !name.isEmpty {
+            expiry = try profile(named: name).expiry ?? expiry
+        }
+        return try expiry.map { try CFSSLExpiry.seconds($0, field: "\(source): expiry") }
+    }
+
+    /// Profile names are matched case-insensitively: the decoder folds every JSON key, these included.
+    private func profile(named name: String) throws -> CFSSLProfile {
+        if let profile = profiles[name] ?? profiles[name.lowercased()] { return profile }
+        if self == Self.builtIn {
+            throw PKIError(.invalidInput, "unknown profile \"\(name)\": no -config was given; pass -config FILE that defines it")
+        }
+        let known = profiles.keys.sorted()
+        let hint = known.isEmpty ? "it defines no profiles; omit -profile to use signing.default" : "defined profiles: \(known.joined(separator: ", "))"
+        throw PKIError(.invalidInput, "\(source): unknown profile \"\(name)\"; \(hint)")
+    }
+
+    private func policy(for profile: CFSSLProfile, named name: String, requiringUsages: Bool = true) throws -> CFSSLSigningPolicy {
+        let context = "\(source): profile \"\(name)\""
+        let usages = try CFSSLUsage.resolve(profile.usages, context: context)
+        guard !requiringUsages || !usages.keyUsage.isEmpty || !usages.extended.isEmpty else {
+            throw PKIError(.invalidInput, "\(context): Invalid policy: no key usage available; list usages such as \"signing\", \"key encipherment\", \"server auth\"")
+        }
+        // A profile without expiry inherits signing.default's, then cfssl's one year.
+        let expiryText = profile.expiry ?? defaultProfile?.expiry
+        let validity = try expiryText.map { try CFSSLExpiry.seconds($0, field: "\(context) expiry") } ?? Self.defaultExpiry
+        let constraint = profile.caConstraint
+        let isCA = constraint?.isCA ?? false
+        return CFSSLSigningPolicy(
+            keyUsage: usages.keyUsage,
+            extendedKeyUsage: usages.extended,
+            validity: validity,
+            isCA: isCA,
+            pathLength: isCA ? constraint?.pathLengthConstraint : nil
+        )
+    }
+
+    private struct Document: Decodable {
+        var signing: Signing?
+    }
+
+    private struct Signing: Decodable {
+        var defaultProfile: CFSSLProfile?
+        var profiles: [String: CFSSLProfile]?
+
+        private enum CodingKeys: String, CodingKey {
+            case defaultProfile = "default", profiles
+        }
+    }
+}
+
+/// One signing profile.
+public struct CFSSLProfile: Sendable, Equatable, Decodable {
+    public var usages: [String]
+    public var expiry: String?
+    public var caConstraint: CFSSLCAConstraint?
+
+    public init(usages: [String] = [], expiry: String? = nil, caConstraint: CFSSLCAConstraint? = nil) {
+        self.usages = usages
+        self.expiry = expiry
+        self.caConstraint = caConstraint
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case usages, expiry, caConstraint = "ca_constraint"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        usages = try container.decodeIfPresent([String].self, forKey: .usages) ?? []
+        let expiry = try container.decodeIfPresent(String.self, forKey: .expiry)
+        self.expiry = expiry?.isEmpty == true ? nil : expiry
+        caConstraint = try container.decodeIfPresent(CFSSLCAConstraint.self, forKey: .caConstraint)
+    }
+}
+
+/// `ca_constraint`: a profile that issues intermediate CAs.
+public struct CFSSLCAConstraint: Sendable, Equatable, Decodable {
+    public var isCA: Bool
+    public var maxPathLength: Int
+    public var maxPathLengthZero: Bool
+
+    public init(isCA: Bool, maxPathLength: Int = 0, maxPathLengthZero: Bool = false) {
+        self.isCA = isCA
+        self.maxPathLength = maxPathLength
+        self.maxPathLengthZero = maxPathLengthZero
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case isCA = "is_ca", maxPathLength = "max_path_len", maxPathLengthZero = "max_path_len_zero"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        isCA = try container.decodeIfPresent(Bool.self, forKey: .isCA) ?? false
+        maxPathLength = try container.decodeIfPresent(Int.self, forKey: .maxPathLength) ?? 0
+        maxPathLengthZero = try container.decodeIfPresent(Bool.self, forKey: .maxPathLengthZero) ?? false
+    }
+
+    var pathLengthConstraint: Int? {
+        if maxPathLength > 0 { return maxPathLength }
+        return maxPathLengthZero ? 0 : nil
+    }
+}
+
+/// What a profile makes of a certificate.
+public struct CFSSLSigningPolicy: Sendable, Equatable {
+    public var keyUsage: KeyUsage
+    public var extendedKeyUsage: [ExtendedKeyUsage]
+    public var validity: TimeInterval
+    public var isCA: Bool
+    public var pathLength: Int?
+}

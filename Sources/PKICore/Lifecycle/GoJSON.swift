@@ -1,0 +1,60 @@
+import PKICrypto
+import PKINetwork
+import PKIStore
+/// JSON as Go's encoding/json writes it: fields in declaration order, `json.MarshalIndent`'s layout
+/// (`"key": value`, two spaces), and Go's escaping of `<`, `>` and `&`. Foundation's encoder orders keys
+/// by hash on Linux and writes `"key" : value`, which would make pkictl's output differ from cfssl's for no reason.
+indirect enum GoJSON: Equatable {
+    case string(String)
+    case strings([String])
+    case object([(String, GoJSON)])
+
+    static func == (lhs: GoJSON, rhs: GoJSON) -> Bool { lhs.compact() == rhs.compact() }
+
+    /// One line, as `json.Marshal`.
+    func compact() -> String {
+        switch self {
+        case .string(let value): return Self.quote(value)
+        case .strings(let values): return "[" + values.map(Self.quote).joined(separator: ",") + "]"
+        case .object(let fields): return "{" + fields.map { Self.quote($0.0) + ":" + $0.1.compact() }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// `json.MarshalIndent(value, "", "  ")`.
+    func indented(_ level: Int = 0) -> String {
+        let inner = String(repeating: "  ", count: level + 1), outer = String(repeating: "  ", count: level)
+        switch self {
+        case .string(let value):
+            return Self.quote(value)
+        case .strings(let values):
+            guard !values.isEmpty else { return "[]" }
+            return "[\n" + values.map { inner + Self.quote($0) }.joined(separator: ",\n") + "\n\(outer)]"
+        case .object(let fields):
+            guard !fields.isEmpty else { return "{}" }
+            return "{\n" + fields.map { inner + Self.quote($0.0) + ": " + $0.1.indented(level + 1) }.joined(separator: ",\n") + "\n\(outer)}"
+        }
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<", ">", "&", "\u{2028}", "\u{2029}":
+                out += "\\u" + hex4(scalar.value)
+            default:
+                out += scalar.value < 0x20 ? "\\u" + hex4(scalar.value) : String(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    private static func hex4(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}

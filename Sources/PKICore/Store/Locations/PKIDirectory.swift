@@ -1,0 +1,175 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import PKICrypto
+
+/// The cert dir (`/etc/kubernetes/pki` by default): reads and crash-safe writes of certificates and keys.
+///
+/// A certificate and its key are swapped so that a reader never sees a mismatched pair, not even for an
+/// instant: both new files are staged under hidden `.NAME.pending` names (the certificate last: once it is
+/// staged the swap is committed), the old certificate is moved aside to `.NAME.old`, the new key and then
+/// the new certificate are moved in, and the old certificate is dropped. A reader sees the old pair, then
+/// no certificate, then the new pair. `completeInterruptedWrites()` finishes a committed swap and discards
+/// an uncommitted one.
+public struct PKIDirectory: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    public func certificatePath(_ baseName: String) -> String { "\(root)/\(baseName).crt" }
+    public func keyPath(_ baseName: String) -> String { "\(root)/\(baseName).key" }
+    public func publicKeyPath(_ baseName: String) -> String { "\(root)/\(baseName).pub" }
+
+    package static let pendingSuffix = "pending"
+
+    // MARK: Reading
+
+    /// The certificate at `baseName.crt`, nil when the file does not exist.
+    public func readCertificate(_ baseName: String) throws -> Certificate? {
+        try Self.read(certificatePath(baseName)).map { try Certificate(pem: $0, source: certificatePath(baseName)) }
+    }
+
+    public func readKey(_ baseName: String) throws -> PrivateKey? {
+        try Self.read(keyPath(baseName)).map { try PrivateKey(pem: $0, source: keyPath(baseName)) }
+    }
+
+    public func readPublicKey(_ baseName: String) throws -> PublicKey? {
+        try Self.read(publicKeyPath(baseName)).map { try PublicKey(pem: $0, source: publicKeyPath(baseName)) }
+    }
+
+    /// The bytes of `path`, nil when it does not exist; other failures are errors naming the file.
+    public static func read(_ path: String) throws -> Data? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw PKIError(.io, "cannot read \(path): \(error.localizedDescription); check its permissions")
+        }
+    }
+
+    // MARK: Writing
+
+    /// Writes a certificate and its key so that a crash at any instant leaves the old pair or the new pair.
+    public func write(certificate: IssuedCertificate, key: PrivateKey, baseName: String) throws {
+        guard certificate.certifies(key) else {
+            throw PKIError(.keyMismatch, "refusing to write \(certificatePath(baseName)): the certificate does not match its new key")
+        }
+        try writePair(
+            secondary: (keyPath(baseName), try key.pem(), AtomicFile.keyMode),
+            primary: (certificatePath(baseName), certificate.pem(), AtomicFile.certificateMode)
+        )
+    }
+
+    /// Writes a bare key pair (`sa.key`, `sa.pub`) with the same pairing guarantee.
+    public func write(keyPair key: PrivateKey, baseName: String) throws {
+        try writePair(
+            secondary: (keyPath(baseName), try key.pem(), AtomicFile.keyMode),
+            // kubeadm writes sa.pub 0600 too.
+            primary: (publicKeyPath(baseName), try key.publicKey().pem(), AtomicFile.keyMode)
+        )
+    }
+
+    package static let asideSuffix = "old"
+
+    /// The swap itself, for callers with exact bytes to install (download-certs writes what was uploaded, byte for byte).
+    package func writePair(secondary: (String, Data, mode_t), primary: (String, Data, mode_t)) throws {
+        try AtomicFile.createDirectory(URL(fileURLWithPath: primary.0).deletingLastPathComponent().path)
+        let stagedSecondary = try AtomicFile.stage(secondary.1, besides: secondary.0, mode: secondary.2, suffix: Self.pendingSuffix)
+        let stagedPrimary: String
+        do {
+            stagedPrimary = try AtomicFile.stage(primary.1, besides: primary.0, mode: primary.2, suffix: Self.pendingSuffix)
+            try AtomicFile.syncDirectory(of: primary.0)
+        } catch {
+            unlink(stagedSecondary)
+            throw error
+        }
+        let aside = Self.hiddenPath(primary.0, suffix: Self.asideSuffix)
+        if rename(primary.0, aside) != 0 && errno != ENOENT {
+            throw AtomicFile.ioError("move aside", primary.0)
+        }
+        try AtomicFile.commit(stagedSecondary, to: secondary.0)
+        try AtomicFile.commit(stagedPrimary, to: primary.0)
+        unlink(aside)
+    }
+
+    /// `dir/.name.suffix` for `dir/name`.
+    static func hiddenPath(_ path: String, suffix: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + "." + suffix
+    }
+
+    // MARK: Recovery
+
+    /// Finishes swaps a crash interrupted after their commit point and discards those interrupted before it.
+    /// Returns the certificate (or public key) paths it completed. Run it under the PKI lock, before any write.
+    @discardableResult
+    public func completeInterruptedWrites() throws -> [String] {
+        var completed: [String] = []
+        let fileManager = FileManager.default
+        for directory in [root] + subdirectories() {
+            guard let names = try? fileManager.contentsOfDirectory(atPath: directory) else { continue }
+            // Every pair a crash can leave traces of, named by its primary file (the .crt or .pub).
+            var primaries = Set<String>()
+            for name in names where name.hasPrefix(".") {
+                if AtomicFile.isTemporaryName(name) {
+                    // A temp file no rename ever published: the write it belonged to never happened.
+                    unlink("\(directory)/\(name)")
+                    continue
+                }
+                if AtomicFile.isProbeName(name) {
+                    rmdir("\(directory)/\(name)")
+                    continue
+                }
+                for suffix in [Self.pendingSuffix, Self.asideSuffix] where name.hasSuffix("." + suffix) {
+                    let target = String(name.dropFirst().dropLast(suffix.count + 1))
+                    if target.hasSuffix(".crt") || target.hasSuffix(".pub") {
+                        primaries.insert(target)
+                    } else if target.hasSuffix(".key") {
+                        let stem = target.dropLast(".key".count)
+                        let primary = ["\(stem).crt", "\(stem).pub"].first { names.contains(".\($0).\(Self.pendingSuffix)") }
+                        if let primary { primaries.insert(primary) } else { unlink("\(directory)/\(name)") }
+                    }
+                }
+            }
+            for primary in primaries.sorted() {
+                let primaryPath = "\(directory)/\(primary)"
+                let keyPath = "\(directory)/\(primary.dropLast(4)).key"
+                let stagedPrimary = Self.hiddenPath(primaryPath, suffix: Self.pendingSuffix)
+                let stagedKey = Self.hiddenPath(keyPath, suffix: Self.pendingSuffix)
+                let aside = Self.hiddenPath(primaryPath, suffix: Self.asideSuffix)
+                if fileManager.fileExists(atPath: stagedPrimary) {
+                    // Committed: move in whatever is still staged, key first.
+                    if fileManager.fileExists(atPath: stagedKey) {
+                        if fileManager.fileExists(atPath: primaryPath) && !fileManager.fileExists(atPath: aside) {
+                            guard rename(primaryPath, aside) == 0 else { throw AtomicFile.ioError("move aside", primaryPath) }
+                        }
+                        try AtomicFile.commit(stagedKey, to: keyPath)
+                    }
+                    try AtomicFile.commit(stagedPrimary, to: primaryPath)
+                    completed.append(primaryPath)
+                } else if !fileManager.fileExists(atPath: primaryPath) && fileManager.fileExists(atPath: aside) {
+                    // Not reachable by the swap order; put the old certificate back rather than lose it.
+                    try AtomicFile.commit(aside, to: primaryPath)
+                }
+                unlink(aside)
+            }
+        }
+        return completed
+    }
+
+    /// The cert dir's immediate subdirectories (`etcd/`), where pairs are swapped too. Found on disk rather than
+    /// asked of the catalogue, so recovery also covers directories a newer catalogue or etcd-certs made; symlinks
+    /// are not followed.
+    private func subdirectories() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.sorted().compactMap { name in
+            var status = stat()
+            let path = "\(root)/\(name)"
+            guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { return nil }
+            return path
+        }
+    }
+}

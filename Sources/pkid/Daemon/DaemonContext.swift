@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import PKICatalogue
+import PKICrypto
+import PKILifecycle
+import PKIStore
+
+/// Everything a pass needs, resolved from the settings and the kubeadm config. Rebuilt on SIGHUP.
+struct DaemonContext: Sendable {
+    let settings: DaemonOptions
+    let config: ClusterConfig
+    let pass: RenewalPass
+    let restarts: StaticPodRestarts
+    let clock: any WallClock
+
+    static func make(_ settings: DaemonOptions, clock: any WallClock, logger: Logger) throws -> DaemonContext {
+        let config = try settings.paths.resolve()
+        // pkid keeps its promises (backoff, held manifests, owed restarts) in the database, so it needs one.
+        let inventory = try Inventory(path: settings.paths.db ?? Inventory.defaultPath)
+        let recorder = InventoryRecorder(inventory: inventory, actor: "pkid", scan: settings.paths.scan(config))
+        let log = ProgressLog.logger(logger)
+        // The pass's outcome is logged as structured lines; renew's kubeadm-style progress would repeat it.
+        let renewalLog = ProgressLog(info: { _ in }, warning: log.warning)
+        let policy = RenewalPolicy(renewBefore: settings.renewBeforeRule, checkInterval: settings.checkInterval.seconds,
+                                   caWarningWindow: settings.caWarningWindow.seconds, host: config.nodeName)
+        let certificatesDir = config.certificatesDir
+        let pass = RenewalPass(config: config, recorder: recorder, policy: policy,
+                               backupDirectory: { CertificateRenewal.defaultBackupDirectory(certificatesDir: certificatesDir, now: $0) },
+                               clock: clock, log: renewalLog)
+        let restarter: (any StaticPodRestarter)?
+        switch settings.restartStrategy {
+        case .manifest:
+            let restart = ManifestRestart(manifestsDir: settings.manifestsDir, holdingDir: settings.resolvedHoldingDir,
+                                          restartWait: settings.restartWait.seconds, inventory: inventory, clock: clock, log: log)
+            try restart.checkDirectories()
+            restarter = restart
+        case .crictl:
+            restarter = CrictlRestart(crictlPath: settings.crictl, nodeName: config.nodeName, runner: CommandRunner(clock: clock), log: log)
+        case .none:
+            restarter = nil
+        }
+        let probe = ComponentHealthCheck(config: config, overrides: settings.healthOverrides)
+        let rollout = restarter.map { StaticPodRollout(restarter: $0, probe: probe, healthTimeout: settings.healthTimeout.seconds, clock: clock) }
+        let restarts = StaticPodRestarts(inventory: inventory, actor: "pkid", rollout: rollout, retryInterval: settings.checkInterval.seconds,
+                                         clock: clock, log: log)
+        return DaemonContext(settings: settings, config: config, pass: pass, restarts: restarts, clock: clock)
+    }
+
+    /// A pkid that died while a manifest was held left it in the holding dir: put it back before anything else,
+    /// whatever restart strategy is configured now.
+    static func restoreHeldManifests(_ settings: DaemonOptions, clock: any WallClock, logger: Logger) throws {
+        let holdingDir = settings.resolvedHoldingDir
+        guard FileManager.default.fileExists(atPath: holdingDir) else { return }
+        let inventory = try? Inventory(path: settings.paths.db ?? Inventory.defaultPath)
+        let recovery = ManifestRestart(manifestsDir: settings.manifestsDir, holdingDir: holdingDir, restartWait: 0,
+                                       inventory: inventory, clock: clock, log: .logger(logger))
+        _ = try recovery.restoreHeld()
+    }
+}
+
+extension ProgressLog {
+    /// Lifecycle progress as log lines.
+    static func logger(_ logger: Logger) -> ProgressLog {
+        ProgressLog(info: { message in
+            let line = message.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !line.isEmpty { logger.info("\(line)") }
+        }, warning: { logger.warning("\($0)") })
+    }
+}

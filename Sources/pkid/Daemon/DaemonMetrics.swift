@@ -1,0 +1,111 @@
+import Foundation
+import PKICatalogue
+import PKICommandLine
+import PKICrypto
+import PKILifecycle
+import PKIStore
+
+/// What /metrics and /readyz report: the last pass's view of every certificate and pkid's own counters.
+/// Only public facts go in (names, paths, CNs, serials, dates); never key material or a certificate key.
+actor DaemonMetrics {
+    struct CertificateSample: Sendable {
+        let name: String
+        let filepath: String
+        let subjectCN: String
+        let issuerCN: String
+        let serialNumber: String
+        let notBefore: Date
+        let notAfter: Date
+    }
+
+    private var certificates: [CertificateSample] = []
+    private var nextRenewal: [String: Date] = [:]
+    private var authorities: [String: (notAfter: Date, inWarningWindow: Bool)] = [:]
+    private var renewals: [LabelPair: Int] = [:]
+    private var restarts: [LabelPair: Int] = [:]
+    private var lastPass: Date?
+    private(set) var lastPassSucceeded = false
+
+    private struct LabelPair: Hashable, Comparable {
+        let first: String
+        let second: String
+        static func < (a: LabelPair, b: LabelPair) -> Bool { (a.first, a.second) < (b.first, b.second) }
+    }
+
+    func recordPass(_ outcome: RenewalPass.Outcome, succeeded: Bool, at date: Date) {
+        certificates = outcome.scanned.compactMap { scanned in
+            guard let certificate = scanned.certificate else { return nil }
+            return CertificateSample(name: scanned.name, filepath: scanned.file, subjectCN: certificate.subject.commonName ?? "",
+                                     issuerCN: certificate.issuer.commonName ?? "", serialNumber: certificate.serialNumberDecimal,
+                                     notBefore: certificate.notBefore, notAfter: certificate.notAfter)
+        }
+        nextRenewal = Dictionary(outcome.items.map { ($0.name.rawValue, max($0.schedule.renewAt, $0.retryAt ?? .distantPast)) }) { first, _ in first }
+        let warned = Set(outcome.expiringAuthorities.map(\.name))
+        authorities = [:]
+        for scanned in outcome.scanned where scanned.role == .authority {
+            if let certificate = scanned.certificate {
+                authorities[scanned.name] = (certificate.notAfter, warned.contains(scanned.name))
+            }
+        }
+        for result in outcome.renewal?.outcomes ?? [] where result.kind == .renewed || result.kind == .failed {
+            renewals[LabelPair(first: result.name.rawValue, second: result.kind == .renewed ? "success" : "failure"), default: 0] += 1
+        }
+        lastPass = date
+        lastPassSucceeded = succeeded
+    }
+
+    /// A pass that could not even scan (database unusable): the previous view stays, readiness goes.
+    func recordFailedPass(at date: Date) {
+        lastPass = date
+        lastPassSucceeded = false
+    }
+
+    func recordRestart(component: String, succeeded: Bool) {
+        restarts[LabelPair(first: component, second: succeeded ? "success" : "failure"), default: 0] += 1
+    }
+
+    /// The Prometheus text exposition format (version 0.0.4).
+    func render() -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for sample in samples {
+                let labels = sample.labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",")
+                out += labels.isEmpty ? "\(name) \(Self.number(sample.value))\n" : "\(name){\(labels)} \(Self.number(sample.value))\n"
+            }
+        }
+        let sorted = certificates.sorted { $0.name < $1.name }
+        func certificateLabels(_ sample: CertificateSample) -> [(String, String)] {
+            [("filepath", sample.filepath), ("issuer_CN", sample.issuerCN), ("name", sample.name),
+             ("serial_number", sample.serialNumber), ("subject_CN", sample.subjectCN)]
+        }
+        family("x509_cert_not_after", "gauge", "Certificate notAfter, as unix seconds.",
+               sorted.map { (certificateLabels($0), $0.notAfter.timeIntervalSince1970) })
+        family("x509_cert_not_before", "gauge", "Certificate notBefore, as unix seconds.",
+               sorted.map { (certificateLabels($0), $0.notBefore.timeIntervalSince1970) })
+        family("pkid_renewals_total", "counter", "Renewals attempted by this pkid process, by certificate and result.",
+               renewals.keys.sorted().map { ([("name", $0.first), ("result", $0.second)], Double(renewals[$0] ?? 0)) })
+        family("pkid_next_renewal_timestamp_seconds", "gauge", "When each renewable certificate is next due, as unix seconds.",
+               nextRenewal.keys.sorted().map { ([("name", $0)], nextRenewal[$0]?.timeIntervalSince1970 ?? 0) })
+        family("pkid_ca_not_after_timestamp_seconds", "gauge", "CA notAfter, as unix seconds; CAs are never renewed automatically.",
+               authorities.keys.sorted().map { ([("name", $0)], authorities[$0]?.notAfter.timeIntervalSince1970 ?? 0) })
+        family("pkid_ca_in_warning_window", "gauge", "1 when the CA expires within the warning window.",
+               authorities.keys.sorted().map { ([("name", $0)], authorities[$0]?.inWarningWindow == true ? 1 : 0) })
+        family("pkid_component_restarts_total", "counter", "Static pod restarts by component and result.",
+               restarts.keys.sorted().map { ([("component", $0.first), ("result", $0.second)], Double(restarts[$0] ?? 0)) })
+        family("pkid_last_pass_timestamp_seconds", "gauge", "When the last pass finished, as unix seconds.",
+               lastPass.map { [([], $0.timeIntervalSince1970)] } ?? [])
+        family("pkid_last_pass_success", "gauge", "1 when the last pass succeeded.",
+               lastPass == nil ? [] : [([], lastPassSucceeded ? 1 : 0)])
+        return out
+    }
+
+    private static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    private static func number(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+@testable import PKICatalogue
+@testable import PKICrypto
+@testable import PKIDaemon
+@testable import PKILifecycle
+@testable import PKIStore
+import Testing
+
+/// pkid's router, metrics and pass, in process: a real PKI and inventory, the test clock, no listening socket.
+@Suite struct StatusEndpointTests {
+    /// A stacked-etcd ECDSA PKI, pkid's context for it (restart strategy none) and the clock the pass runs on.
+    private func daemon() async throws -> (DaemonContext, ManualWallClock, String) {
+        let root = NSTemporaryDirectory() + "pkid-router-" + UUID().uuidString
+        let clock = ManualWallClock(Date())
+        let options = try DaemonOptions.parse([
+            "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--db", root + "/inventory.db", "--kubelet-client-cert", root + "/none.pem",
+            "--restart-strategy", "none",
+        ])
+        let config = try options.paths.resolve(ConfigOverrides(nodeName: "node1", advertiseAddress: "127.0.0.1", encryptionAlgorithm: "ECDSA-P256"))
+        try await PKIInitialization(config: config, clock: clock).run(.all)
+        return (try DaemonContext.make(options, clock: clock, logger: .init(label: "test")), clock, root)
+    }
+
+    @Test func readyzFollowsTheLastPassAndMetricsCarryTheExportersLabels() async throws {
+        let (context, _, root) = try await daemon()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let metrics = DaemonMetrics()
+        let app = Application(router: StatusEndpoints.router(metrics: metrics))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "ok\n")
+            }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable, "no pass yet")
+            }
+            _ = await DaemonPass(context: context, metrics: metrics, logger: .init(label: "test")).run()
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+                let text = String(buffer: response.body)
+                #expect(text.contains("# TYPE x509_cert_not_after gauge\n"))
+                #expect(text.contains("x509_cert_not_after{filepath=\"\(root)/pki/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","))
+                #expect(text.contains("pkid_next_renewal_timestamp_seconds{name=\"scheduler.conf\"}"))
+                #expect(text.contains("\npkid_last_pass_success 1\n"))
+                #expect(!text.contains("PRIVATE KEY"))
+            }
+        }
+    }
+
+    @Test func aPassSaysWhenTheNextIsDue() async throws {
+        let (context, clock, root) = try await daemon()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let metrics = DaemonMetrics()
+        let next = await DaemonPass(context: context, metrics: metrics, logger: .init(label: "test")).run()
+        #expect(next.timeIntervalSince(clock.date) == 3600, "nothing due: the check interval bounds the sleep")
+        #expect(await metrics.lastPassSucceeded)
+    }
+
+    @Test func theTriggerWakesAtTheDeadlineOrWhenFired() async throws {
+        let clock = ManualWallClock()
+        let trigger = PassTrigger()
+        let deadline = clock.date + 3600
+        let sleeping = Task { await trigger.wait(until: deadline, clock: clock) }
+        await clock.waitForSleepers()
+        clock.advance(seconds: 3599)
+        await clock.waitForSleepers()
+        clock.advance(seconds: 1)
+        #expect(await sleeping.value == false, "woken by time, not fired")
+
+        let waiting = Task { await trigger.wait(until: clock.date + 3600, clock: clock) }
+        await clock.waitForSleepers()
+        await trigger.fire()
+        #expect(await waiting.value == true)
+        #expect(clock.sleeperCount == 0, "the abandoned sleep is cancelled")
+
+        await trigger.fire()
+        #expect(await trigger.wait(until: clock.date + 3600, clock: clock) == true, "a SIGHUP while busy is remembered")
+    }
+}
