@@ -12,11 +12,12 @@ import PKICrypto
 /// `@.residualTime<86400.0` is not.
 ///
 /// Where this differs from kubectl:
-/// - a word kubectl would reject only when it runs it (`{length(.a)}`, `[?(@.a==thing)]`), a filter operator it does
-///   not know (`<>`) and an `{end}` without `{range}` are refused when the template is parsed, even where kubectl
-///   never reaches them (a filter over a missing list);
-/// - where kubectl's engine crashes (`{range .a[*].null}{[0]}{end}`, `jsonpath-as-json` over a range of nulls) this
-///   reports an error or prints `null`;
+/// - a word kubectl fails on whenever it runs the template (`{length(.a)}`, an `{end}` without `{range}`) is refused
+///   when the template is parsed; inside a filter, words and unknown operators (`<>`) fail only when the filter
+///   compares something, as in kubectl;
+/// - where kubectl's engine crashes (`{range .a[*].null}{[0]}{end}`, `jsonpath-as-json` over a range of nulls) or
+///   loses track of its ranges (`range` or `end` inside a filter, both in one action) this reports an error or
+///   prints `null`;
 /// - wildcards and `..` visit an object's members in document order, where kubectl's order is random;
 /// - a string escape that yields bytes which are not UTF-8 (`"\xff"`) gives U+FFFD;
 /// - templates that nest more than 32 expressions or 64 ranges, documents deeper than 512 levels, renders that
@@ -128,27 +129,20 @@ public struct JSONPathTemplate: Sendable {
         return nil
     }
 
-    /// Filters and unions hold expressions only: kubectl would fail on any word there, or (for `range` and
-    /// `end`) lose track of its ranges.
+    /// kubectl evaluates every word of an action, and of a union in it, whenever it reaches the action, which it
+    /// always does: a word it does not know fails every render, so it is refused here at once. Words inside a
+    /// filter run only when the filter has an element to test, so they are left to fail then, as in kubectl.
     private static func checkNestedWords(_ nodes: [JSONPathNode]) throws {
-        func check(_ list: [JSONPathNode]) throws {
-            for node in list {
-                if case .identifier(let word) = node {
-                    if word == "range" || word == "end" {
-                        throw JSONPathSyntaxError(problem: "\(word) cannot stand inside a filter or a union")
-                    }
-                    throw JSONPathSyntaxError(problem: "unrecognized identifier \(word)")
-                }
-                try checkNestedWords([node])
-            }
-        }
         for node in nodes {
-            switch node {
-            case .union(let lists): try lists.forEach(check)
-            case .filter(let filter):
-                try check(filter.left)
-                if let comparison = filter.comparison { try check(comparison.right) }
-            default: continue
+            guard case .union(let lists) = node else { continue }
+            for list in lists {
+                for member in list {
+                    if case .identifier(let word) = member {
+                        throw JSONPathSyntaxError(problem: word == "range" || word == "end"
+                            ? "\(word) cannot stand inside a union" : "unrecognized identifier \(word)")
+                    }
+                }
+                try checkNestedWords(list)
             }
         }
     }

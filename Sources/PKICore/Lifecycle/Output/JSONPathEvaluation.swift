@@ -53,6 +53,8 @@ struct JSONPathEvaluator {
     private(set) var output = ""
     private var outputBytes = 0
     private var work = 0
+    /// How many filters the current step is inside.
+    private var filterDepth = 0
 
     init(allowMissingKeys: Bool, asJSON: Bool) {
         self.allowMissingKeys = allowMissingKeys
@@ -133,6 +135,9 @@ struct JSONPathEvaluator {
         case .filter(let filter): outcome = try self.filter(filter, input)
         case .wildcard: outcome = Outcome(items: input.flatMap(Self.children))
         case .recursive: outcome = try recursive(input)
+        case .identifier(let word) where filterDepth > 0 && (word == "range" || word == "end"):
+            // kubectl would start or end a range from inside the filter and lose track of its ranges.
+            outcome = Outcome(items: input, problem: "\(word) cannot stand inside a filter")
         case .identifier("range"): outcome = Outcome(items: input)
         case .identifier("end"): outcome = Outcome(items: [])
         case .identifier(let word): outcome = Outcome(items: input, problem: "unrecognized identifier \(word)")
@@ -202,6 +207,8 @@ struct JSONPathEvaluator {
     }
 
     private mutating func filter(_ filter: JSONPathFilter, _ input: [JSONPathItem]) throws -> Outcome {
+        filterDepth += 1
+        defer { filterDepth -= 1 }
         var results: [JSONPathItem] = []
         for item in input {
             guard case .value(.array(let elements)) = item else {
@@ -221,8 +228,11 @@ struct JSONPathEvaluator {
                 if let problem = rights.problem { return Outcome(items: input, problem: problem) }
                 guard let rightItem = rights.items.first else { continue }
                 guard rights.items.count == 1 else { return Outcome(items: input, problem: "can only compare one element at a time") }
+                guard let known = JSONPathFilter.Operator(rawValue: op) else {
+                    return Outcome(items: results, problem: "unrecognized filter operator \(op)")
+                }
                 do {
-                    if try GoComparison.holds(left, op, rightItem) { results.append(.value(element)) }
+                    if try GoComparison.holds(left, known, rightItem) { results.append(.value(element)) }
                 } catch let error as JSONPathRuntimeError {
                     return Outcome(items: results, problem: error.problem)
                 }

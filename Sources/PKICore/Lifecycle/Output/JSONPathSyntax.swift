@@ -40,8 +40,9 @@ struct JSONPathFilter: Sendable, Equatable {
     }
 
     var left: [JSONPathNode]
-    /// `nil` for an existence test `[?(@.x)]`.
-    var comparison: (op: Operator, right: [JSONPathNode])?
+    /// `nil` for an existence test `[?(@.x)]`. The operator is kept as written: like kubectl, an unknown one
+    /// (`<>`) is an error only once the filter has both sides of a comparison in hand.
+    var comparison: (op: String, right: [JSONPathNode])?
 
     static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.left == rhs.left && lhs.comparison?.op == rhs.comparison?.op && lhs.comparison?.right == rhs.comparison?.right
@@ -397,11 +398,7 @@ struct JSONPathScanner {
         }
         let leftNodes = try subAction(left)
         let rightNodes = try subAction(right)
-        let opText = String(decoding: op, as: UTF8.self)
-        guard let known = JSONPathFilter.Operator(rawValue: opText) else {
-            throw JSONPathSyntaxError(problem: "unrecognized filter operator \(opText)")
-        }
-        return .filter(JSONPathFilter(left: leftNodes, comparison: (known, rightNodes)))
+        return .filter(JSONPathFilter(left: leftNodes, comparison: (String(decoding: op, as: UTF8.self), rightNodes)))
     }
 
     /// The character just read is preceded by a backslash.
