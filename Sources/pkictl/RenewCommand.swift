@@ -38,8 +38,9 @@ struct RenewCommand: AsyncParsableCommand {
     @Flag(help: "Do not keep the previous files.")
     var noBackup = false
 
-    @Option(help: ArgumentHelp("Seconds to wait for another writer of the cert dir.", valueName: "seconds"))
-    var lockTimeout: Double = PKILock.defaultTimeout
+    @Option(help: ArgumentHelp("How long to wait for another writer of the cert dir: a duration (1m) or seconds. (default: 1m)", valueName: "duration"),
+            transform: DurationArgument.seconds)
+    var lockTimeout = DurationArgument(seconds: PKILock.defaultTimeout)
 
     @Flag(help: "Restart the static pods that load what was renewed, health-gated, in kubeadm's order.")
     var restart = false
@@ -62,7 +63,7 @@ struct RenewCommand: AsyncParsableCommand {
         let backup = noBackup ? nil : backupDir ?? CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: Date())
         let renewal = CertificateRenewal(
             config: config,
-            options: .init(dryRun: dryRun, backupDirectory: backup, lockTimeout: lockTimeout, restartReminder: !restart),
+            options: .init(dryRun: dryRun, backupDirectory: backup, lockTimeout: lockTimeout.seconds, restartReminder: !restart),
             log: .console,
             recorder: recorder
         )

@@ -79,7 +79,7 @@ import Testing
                 "\(String(describing: fileError))")
 
         let flagError = thrown { try DaemonSettings.load(configFile: try file("{}\n"), arguments: ["--renew-before", "-5m"]) }
-        #expect(flagError?.message == "The value '-5m' is invalid for '--renew-before <duration>': not a positive duration such as 90s, 20m or 720h")
+        #expect(flagError?.message == "The value '-5m' is invalid for '--renew-before <duration>': not a positive duration such as 90s, 20m, 720h or 30d")
 
         let lonely = thrown { try DaemonSettings.load(configFile: try file("{}\n"), arguments: ["--health-client-cert", "etcd=/c.crt"]) }
         #expect(lonely?.message.contains("needs both a client certificate and its key") == true)

@@ -87,7 +87,7 @@ public struct RestartOptions: ParsableArguments, Sendable {
     }
 }
 
-/// A Go duration (`90s`, `20m`, `720h`) as an option value.
+/// A duration option value: Go's units (`90s`, `20m`, `720h`) or days (`7d`, `90d`).
 public struct DurationArgument: Sendable, Equatable, CustomStringConvertible {
     public let seconds: TimeInterval
 
@@ -98,14 +98,20 @@ public struct DurationArgument: Sendable, Equatable, CustomStringConvertible {
     public var description: String { GoDuration.format(seconds) }
 
     public static func positive(_ text: String) throws -> DurationArgument {
-        guard let seconds = GoDuration.seconds(text), seconds > 0 else {
-            throw ValidationError("not a positive duration such as 90s, 20m or 720h")
+        guard let seconds = GoDuration.seconds(text, days: true), seconds > 0 else {
+            throw ValidationError("not a positive duration such as 90s, 20m, 720h or 30d")
         }
         return DurationArgument(seconds: seconds)
     }
 
+    /// A duration, or a bare number of seconds as the option took before it took units.
+    public static func seconds(_ text: String) throws -> DurationArgument {
+        if let seconds = Double(text), seconds >= 0, seconds.isFinite { return DurationArgument(seconds: seconds) }
+        return try nonNegative(text)
+    }
+
     public static func nonNegative(_ text: String) throws -> DurationArgument {
-        guard let seconds = GoDuration.seconds(text), seconds >= 0 else {
+        guard let seconds = GoDuration.seconds(text, days: true), seconds >= 0 else {
             throw ValidationError("not a duration such as 0s, 20s or 1m")
         }
         return DurationArgument(seconds: seconds)
