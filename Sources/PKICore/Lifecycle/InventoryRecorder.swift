@@ -37,8 +37,13 @@ public struct InventoryRecorder: Sendable {
     @discardableResult
     public func refresh(at date: Date) throws -> [ScannedCertificate] {
         let found = scan.run()
-        try inventory.refresh(from: found, certificateDirectory: certificateDirectory, at: date)
+        try record(found, at: date)
         return found
+    }
+
+    /// Records a scan this recorder's `scan` just made.
+    public func record(_ found: [ScannedCertificate], at date: Date) throws {
+        try inventory.refresh(from: found, certificateDirectory: certificateDirectory, at: date)
     }
 
     /// Records what `init`/`init-ca` created, with the serials and expiry now on disk.
