@@ -10,8 +10,9 @@
 #
 # Needs only python3 (its sqlite3 module uses the same system libsqlite3 as GRDB on Debian).
 # The schema and the query are not copied here: they are read from the Swift sources, so the
-# benchmark always measures the DDL of migration "v1" (InventorySchema.v1 in
-# Sources/PKICore/Store/InventoryMigrations.swift) and the exact SQL `Inventory.expiring(before:)`
+# benchmark always measures the DDL of every migration (InventorySchema.v1, v2, ... in
+# Sources/PKICore/Store/InventoryMigrations.swift, applied in order as GRDB applies them) and the
+# exact SQL `Inventory.expiring(before:certificateDirectory:)`
 # runs (Inventory.expiringSQL in Sources/PKICore/Store/Inventory.swift, with InventoryRecord.columns
 # from InventoryRecord.swift substituted). They must stay string literals for that.
 set -euo pipefail
@@ -51,37 +52,52 @@ def swift_literal(path, pattern, what, allowed=()):
         sys.exit(f"inventory-bench: {what} in {path} interpolates something this script does not resolve")
     return literal
 
-ddl = textwrap.dedent(swift_literal("Sources/PKICore/Store/InventoryMigrations.swift",
-                                    r'static let v1 = """\n(.*?)\n\s*"""', "InventorySchema.v1"))
+migrations = []
+for version in range(1, 100):
+    text = open(os.path.join(root, "Sources/PKICore/Store/InventoryMigrations.swift"), encoding="utf-8").read()
+    if f"static let v{version} = " not in text:
+        break
+    migrations.append((f"v{version}", textwrap.dedent(swift_literal(
+        "Sources/PKICore/Store/InventoryMigrations.swift", rf'static let v{version} = """\n(.*?)\n\s*"""',
+        f"InventorySchema.v{version}"))))
 columns = swift_literal("Sources/PKICore/Store/InventoryRecord.swift",
                         r'static let columns = "([^"]*)"', "InventoryRecord.columns")
 query = swift_literal("Sources/PKICore/Store/Inventory.swift", r'static let expiringSQL = "([^"]*)"',
                       "Inventory.expiringSQL", allowed=[("InventoryRecord.columns", columns)])
 
-# --- build the synthetic inventory the way Inventory(path:) leaves it: WAL, migration v1 applied ---
+# --- build the synthetic inventory the way Inventory(path:) leaves it: WAL, every migration applied ---
 db = sqlite3.connect(db_path, isolation_level=None)
 db.execute("PRAGMA journal_mode = WAL")
-db.executescript(ddl)
-db.executescript("CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);"
-                 "INSERT INTO grdb_migrations VALUES ('v1');")
+db.execute("CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+for identifier, ddl in migrations:
+    db.executescript(ddl)
+    db.execute("INSERT INTO grdb_migrations VALUES (?)", (identifier,))
 
 rng = random.Random(20261121)
 now = int(time.time())
 day = 86400
 roles = ["CA", "leaf", "kubeconfig", "kubelet-client"]
 
+# Every row in one certificate directory, the query's: the worst case for it (a real node has ~16 rows
+# per directory, and rows of other directories are outside the index range it reads).
+CERT_DIR = "/etc/kubernetes/pki"
+
 def row(i):
     name = f"node-{i // 15:05d}/cert-{i % 15:02d}"
-    role = roles[0] if i % 15 < 3 else rng.choice(roles[1:])
-    common = (name, role, f"/etc/kubernetes/pki/{name}.crt", None, "ca", 0)
+    file = f"{CERT_DIR}/{name}.crt"
+    values = dict(cert_dir=CERT_DIR, name=name, role=roles[0] if i % 15 < 3 else rng.choice(roles[1:]), file=file,
+                  certificate_file=file, authority="ca", externally_managed=0, last_seen=now)
     if rng.random() < 0.01:  # 1 % missing: no certificate facts, NULL not_after
-        return common + ("missing", None) + (None,) * 9 + (now,)
-    # notAfter spread over a year of renewals, a few already expired.
-    not_after = now + rng.randint(-7 * day, 365 * day)
-    hexbytes = lambda n: rng.getrandbits(8 * n).to_bytes(n, "big").hex()
-    sans = f'["kubernetes","kubernetes.default.svc.cluster.local","node-{i // 15}","10.96.0.1","10.0.{i % 250}.{i % 200}"]'
-    return common + ("present", None, f"CN=kube-apiserver-{i}", "CN=kubernetes", hexbytes(8).upper(),
-                     hexbytes(32), "sha256:" + hexbytes(32), not_after - 365 * day, not_after, sans, "ECDSA-P256", now)
+        values["state"] = "missing"
+    else:
+        # notAfter spread over a year of renewals, a few already expired.
+        not_after = now + rng.randint(-7 * day, 365 * day)
+        hexbytes = lambda n: rng.getrandbits(8 * n).to_bytes(n, "big").hex()
+        values.update(state="present", subject=f"CN=kube-apiserver-{i}", issuer="CN=kubernetes", serial=hexbytes(8).upper(),
+                      fingerprint=hexbytes(32), pin="sha256:" + hexbytes(32), not_before=not_after - 365 * day,
+                      not_after=not_after, key_algorithm="ECDSA-P256",
+                      sans=f'["kubernetes","kubernetes.default.svc.cluster.local","node-{i // 15}","10.96.0.1","10.0.{i % 250}.{i % 200}"]')
+    return tuple(values.get(column.strip()) for column in columns.split(","))
 
 db.execute("BEGIN")
 db.executemany(f"INSERT INTO certificate ({columns}) VALUES ({', '.join('?' * len(columns.split(',')))})",
@@ -94,9 +110,9 @@ db.close()
 cutoff = now + 30 * day
 print(f"python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, nproc {os.cpu_count()}")
 print(f"database: {rows} certificate rows, {os.path.getsize(db_path) / 2**20:.1f} MiB")
-print(f"query:    {query}   -- ? = now + 30 days")
+print(f"query:    {query}   -- ? = {CERT_DIR!r}, now + 30 days")
 db = sqlite3.connect(db_path)
-print("plan:     " + "; ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + query, (cutoff,))))
+print("plan:     " + "; ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + query, (CERT_DIR, cutoff))))
 db.close()
 
 # Two timings of the exact query, each run on a fresh connection as one pkictl command opens one:
@@ -110,7 +126,7 @@ def timed(sql):
     for _ in range(runs):
         start = time.perf_counter()
         db = sqlite3.connect(db_path)
-        result = db.execute(sql, (cutoff,)).fetchall()
+        result = db.execute(sql, (CERT_DIR, cutoff)).fetchall()
         db.close()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), min(times), max(times), result

@@ -11,21 +11,44 @@ struct CheckExpirationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-expiration",
         abstract: "Report when each certificate and CA expires, exactly as `kubeadm certs check-expiration`.",
-        discussion: "A file that exists but cannot be parsed is named on stderr and makes the exit status 1; the rest of the report is still printed."
+        discussion: """
+        -o takes kubeadm's formats: text (the table), json, yaml, jsonpath=TEMPLATE, jsonpath-as-json=TEMPLATE and \
+        jsonpath-file=FILE, with kubectl's JSONPath over the JSON object; -ojson works as well. --expiring-within D \
+        lists instead every certificate of this cert dir known to the inventory (CAs and the kubelet's client \
+        certificate included) that expires within D (7d, 720h), soonest first, and exits 0 whether or not there \
+        are any. A file that exists but cannot be parsed is named on stderr and makes the exit status 1; the rest \
+        of the report is still printed.
+        """
     )
 
     @OptionGroup var paths: PathOptions
 
     @OptionGroup var format: OutputOptions
 
+    @Option(help: ArgumentHelp("List only what expires within this duration (7d, 720h): the inventory's rows for this cert dir.", valueName: "duration"),
+            transform: DurationArgument.positive)
+    var expiringWithin: DurationArgument?
+
+    func validate() throws {
+        if expiringWithin != nil, case .yaml = format.output {
+            throw ValidationError("--expiring-within prints -o text, json or jsonpath=TEMPLATE")
+        }
+    }
+
     func run() throws {
         let config = try paths.resolve()
-        let report = ExpiryCheck(scan: paths.scan(config), recorder: try paths.recorder(for: config), log: .console).run()
-        print(report.rendered(format.output), terminator: "")
-        guard report.unreadable.isEmpty else {
-            for error in report.unreadable { Console.error("Error: \(error)") }
+        let paths = paths
+        let check = ExpiryCheck(scan: paths.scan(config), openRecorder: { try paths.recorder(for: config) }, log: .console)
+        let output = format.output
+        let result = if let window = expiringWithin {
+            try check.expiring(within: window.seconds) { try $0.rendered(output) }
+        } else {
+            try check.run { try $0.rendered(output) }
+        }
+        print(result.text, terminator: "")
+        guard result.unreadable.isEmpty else {
+            for error in result.unreadable { Console.error("Error: \(error)") }
             throw ExitCode(1)
         }
     }
 }
-

@@ -8,32 +8,39 @@ import PKICrypto
 import PKILifecycle
 import PKIStore
 
-/// pkid as operators run it: the real daemon process against a real PKI, a fake kubelet and fake crictl.
+/// pkid as operators run it: the real daemon process on a node laid out as kubeadm leaves it (kubelet.conf naming
+/// the kubelet's rotated certificate, kubeadm's static pod manifests), a fake kubelet and fake crictl.
 final class DaemonEndToEndTests: EndToEndTestCase {
     private let leaves = ["apiserver.crt", "apiserver-kubelet-client.crt", "front-proxy-client.crt", "etcd/server.crt",
                           "etcd/peer.crt", "etcd/healthcheck-client.crt", "apiserver-etcd-client.crt"]
 
-    /// Flags every run shares: this test's paths, its own config file and inventory.
-    private func baseArguments(_ root: String, config: String, extraFile: String = "") throws -> [String] {
-        let configFile = root + "/pkid.yaml"
-        try "renew-before: 3h\ncheck-interval: 1h\n\(extraFile)".write(toFile: configFile, atomically: true, encoding: .utf8)
-        return ["--config-file", configFile, "--config", config, "--cert-dir", root + "/pki", "--kubeconfig-dir", root,
-                "--db", try inventoryPath(), "--kubelet-client-cert", root + "/no-kubelet-client.pem"]
+    /// A node whose leaves live 2 hours: with renew-before 3h, all are due at once.
+    private func shortLivedNode(_ label: String, initNode: Bool = true) throws -> KubeadmNode {
+        try makeKubeadmNode(label, validity: "2h", initNode: initNode)
     }
 
-    private func serials(_ root: String) throws -> [String: String] {
+    /// Flags every run shares: the node's paths, its own config file and inventory.
+    private func baseArguments(_ node: KubeadmNode, extraFile: String = "") throws -> [String] {
+        let configFile = node.root + "/pkid.yaml"
+        try "renew-before: 3h\ncheck-interval: 1h\n\(extraFile)".write(toFile: configFile, atomically: true, encoding: .utf8)
+        return ["--config-file", configFile, "--db", try inventoryPath()] + node.pathArguments
+    }
+
+    private func serials(_ node: KubeadmNode) throws -> [String: String] {
         var result: [String: String] = [:]
-        for leaf in leaves { result[leaf] = try serial(root + "/pki/" + leaf) }
-        for conf in ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf"] {
-            result[conf] = try serial(root + "/" + conf)
+        for leaf in leaves { result[leaf] = try serial(node.pki + "/" + leaf) }
+        for conf in ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"]
+        where FileManager.default.fileExists(atPath: node.kubernetesDir + "/" + conf) {
+            result[conf] = try serial(node.kubernetesDir + "/" + conf)
         }
+        result["kubelet.conf"] = try serial(node.kubeletClientCurrent)
         return result
     }
 
     func testDueCertificatesAreRenewedOnceExportedAndSIGTERMExitsCleanly() throws {
-        let root = try makeTemporaryDirectory("pkid")
-        let config = try shortLivedConfig(root)
-        let before = try serials(root)
+        let node = try shortLivedNode("pkid")
+        let root = node.root
+        let before = try serials(node)
         let port = try freePorts(1)[0]
         let log = root + "/pkid.log"
         // systemd's side of Type=notify: a datagram socket that records what pkid sends.
@@ -45,26 +52,32 @@ final class DaemonEndToEndTests: EndToEndTestCase {
                 open(sys.argv[2], "ab").write(s.recv(4096) + b"\\n")
             """, notifySocket, notified], logPath: root + "/notify.log")
         XCTAssertTrue(eventually(timeout: 10) { FileManager.default.fileExists(atPath: notifySocket) })
-        let pkid = try startBackground(try pkidPath(), try baseArguments(root, config: config, extraFile: "restart-strategy: none\n")
+        let pkid = try startBackground(try pkidPath(), try baseArguments(node, extraFile: "restart-strategy: none\n")
                                        + ["--listen", "127.0.0.1:\(port)"], logPath: log, environment: ["NOTIFY_SOCKET": notifySocket])
         let metricsURL = "http://127.0.0.1:\(port)/metrics"
 
         // 2h certificates with renew-before 3h are due at once.
         XCTAssertTrue(eventually(timeout: 60) { httpGet(metricsURL)?.contains("\npkid_last_pass_timestamp_seconds ") == true }, tail(log))
-        let after = try serials(root)
+        let after = try serials(node)
         for (name, old) in before where name != "kubelet.conf" {
             XCTAssertNotEqual(after[name], old, "\(name) was not renewed\n\(tail(log))")
         }
         XCTAssertEqual(after["kubelet.conf"], before["kubelet.conf"], "kubelet.conf is never renewed")
-        let renewedFiles = try serials(root)
+        let renewedFiles = try serials(node)
 
         // The metrics show the new notAfter of each file and the renewals.
         let metrics = try XCTUnwrap(httpGet(metricsURL))
-        let apiserver = try Certificate(pem: XCTUnwrap(FileManager.default.contents(atPath: root + "/pki/apiserver.crt")), source: "apiserver.crt")
-        let expectedLine = "x509_cert_not_after{filepath=\"\(root)/pki/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","
+        let apiserver = try Certificate(pem: XCTUnwrap(FileManager.default.contents(atPath: node.pki + "/apiserver.crt")), source: "apiserver.crt")
+        let expectedLine = "x509_cert_not_after{filepath=\"\(node.pki)/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","
             + "serial_number=\"\(apiserver.serialNumberDecimal)\",subject_CN=\"kube-apiserver\"} "
             + "\(Int64(apiserver.notAfter.timeIntervalSince1970))"
         XCTAssertTrue(metrics.contains(expectedLine), "missing \(expectedLine) in\n\(metrics)")
+        // kubelet.conf names the kubelet's rotated certificate: one series, labelled with the file the kubelet reads.
+        let kubeletLines = metrics.split(separator: "\n").filter { $0.hasPrefix("x509_cert_not_after{") && $0.contains("system:node:node1") }
+        XCTAssertEqual(kubeletLines.count, 1, "\(kubeletLines)")
+        XCTAssertTrue(kubeletLines.first?.contains("filepath=\"\(node.kubeletClientCurrent)\",") == true, "\(kubeletLines)")
+        XCTAssertTrue(kubeletLines.first?.contains("name=\"kubelet.conf\",") == true, "\(kubeletLines)")
+        XCTAssertTrue(metrics.contains("pkid_pending_restarts{component=\"etcd\"} 0"), metrics)
         XCTAssertTrue(metrics.contains("pkid_renewals_total{name=\"apiserver\",result=\"success\"} 1"), metrics)
         XCTAssertTrue(metrics.contains("pkid_ca_not_after_timestamp_seconds{name=\"ca\"}"), metrics)
         XCTAssertTrue(metrics.contains("pkid_next_renewal_timestamp_seconds{name=\"scheduler.conf\"}"), metrics)
@@ -81,13 +94,13 @@ final class DaemonEndToEndTests: EndToEndTestCase {
             guard let now = httpGet(metricsURL) else { return false }
             return !now.contains(firstPass) && now.contains("\npkid_last_pass_timestamp_seconds ")
         }, tail(log))
-        XCTAssertEqual(try serials(root), renewedFiles, "a second pass renewed again\n\(tail(log))")
+        XCTAssertEqual(try serials(node), renewedFiles, "a second pass renewed again\n\(tail(log))")
         XCTAssertTrue(try readString(log).contains("covers the whole lifetime"), tail(log))
 
         // Every renewal is in the history, by pkid.
         let history = try Inventory(path: try inventoryPath()).history()
         XCTAssertEqual(Set(history.filter { $0.actor == "pkid" && $0.result == "renewed" }.map(\.name)),
-                       Set(CertificateRenewal.renewableNames(for: try ClusterConfig.resolve(configFile: config, overrides: ConfigOverrides())).map(\.rawValue)))
+                       Set(CertificateRenewal.renewableNames(for: try ClusterConfig.resolve(configFile: node.config, overrides: ConfigOverrides())).map(\.rawValue)))
 
         kill(pkid.processIdentifier, SIGTERM)
         XCTAssertTrue(eventually(timeout: 10) { !pkid.isRunning }, "pkid did not exit after SIGTERM\n\(tail(log))")
@@ -96,32 +109,14 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         XCTAssertFalse(try readString(log).contains("PRIVATE KEY"))
     }
 
-    /// The fake kubelet's components: etcd and the API server require the client certificates pkid must present.
-    private func kubeletComponents(_ root: String, ports: [Int]) -> [(String, Int, String, String, String?)] {
-        let pki = root + "/pki"
-        return [
-            ("etcd", ports[0], pki + "/etcd/server.crt", pki + "/etcd/server.key", pki + "/etcd/ca.crt"),
-            ("kube-apiserver", ports[1], pki + "/apiserver.crt", pki + "/apiserver.key", pki + "/ca.crt"),
-            ("kube-controller-manager", ports[2], pki + "/front-proxy-client.crt", pki + "/front-proxy-client.key", nil),
-            ("kube-scheduler", ports[3], pki + "/front-proxy-client.crt", pki + "/front-proxy-client.key", nil),
-        ]
-    }
-
-    private func healthFlags(_ ports: [Int]) -> [String] {
-        ["--health-url", "etcd=https://127.0.0.1:\(ports[0])/health",
-         "--health-url", "kube-apiserver=https://127.0.0.1:\(ports[1])/readyz",
-         "--health-url", "kube-controller-manager=https://127.0.0.1:\(ports[2])/healthz",
-         "--health-url", "kube-scheduler=https://127.0.0.1:\(ports[3])/healthz"]
-    }
-
     func testManifestStrategyRestartsComponentsOneAtATimeInOrder() throws {
-        let root = try makeTemporaryDirectory("pkid-manifest")
-        let config = try shortLivedConfig(root)
-        let manifests = try makeManifests(root)
+        let node = try shortLivedNode("pkid-manifest")
+        let root = node.root
+        let manifests = node.manifests
         let originals = try snapshot(manifests)
         let ports = try freePorts(4)
-        let events = try startFakeKubelet(root: root, manifests: manifests, components: kubeletComponents(root, ports: ports))
-        let run = try self.run(try pkidPath(), try baseArguments(root, config: config) + healthFlags(ports) + [
+        let events = try startFakeKubelet(root: root, manifests: manifests, components: kubeletComponents(node, ports: ports))
+        let run = try self.run(try pkidPath(), try baseArguments(node) + healthFlags(ports) + [
             "--once", "--manifests-dir", manifests, "--restart-wait", "1s", "--health-timeout", "30s",
         ], timeout: 120)
         XCTAssertEqual(run.status, 0, describe(run))
@@ -136,13 +131,13 @@ final class DaemonEndToEndTests: EndToEndTestCase {
     }
 
     func testAComponentThatDoesNotComeBackStopsTheRollout() throws {
-        let root = try makeTemporaryDirectory("pkid-stuck")
-        let config = try shortLivedConfig(root)
-        let manifests = try makeManifests(root)
+        let node = try shortLivedNode("pkid-stuck")
+        let root = node.root
+        let manifests = node.manifests
         let ports = try freePorts(4)
-        let events = try startFakeKubelet(root: root, manifests: manifests, components: kubeletComponents(root, ports: ports),
+        let events = try startFakeKubelet(root: root, manifests: manifests, components: kubeletComponents(node, ports: ports),
                                           neverRestart: ["kube-apiserver"])
-        let run = try self.run(try pkidPath(), try baseArguments(root, config: config) + healthFlags(ports) + [
+        let run = try self.run(try pkidPath(), try baseArguments(node) + healthFlags(ports) + [
             "--once", "--manifests-dir", manifests, "--restart-wait", "0.5s", "--health-timeout", "3s",
         ], timeout: 120)
         XCTAssertEqual(run.status, 1, "a failed restart fails the pass: \(describe(run))")
@@ -158,11 +153,11 @@ final class DaemonEndToEndTests: EndToEndTestCase {
     }
 
     func testCrictlStrategyRemovesEachPodSandboxInOrder() throws {
-        let root = try makeTemporaryDirectory("pkid-crictl")
-        let config = try shortLivedConfig(root)
-        let manifests = try makeManifests(root)
+        let node = try shortLivedNode("pkid-crictl")
+        let root = node.root
+        let manifests = node.manifests
         let ports = try freePorts(4)
-        _ = try startFakeKubelet(root: root, manifests: manifests, components: kubeletComponents(root, ports: ports))
+        _ = try startFakeKubelet(root: root, manifests: manifests, components: kubeletComponents(node, ports: ports))
         let calls = root + "/crictl-calls.log"
         let crictl = root + "/crictl"
         try """
@@ -172,7 +167,7 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         """.write(toFile: crictl, atomically: true, encoding: .utf8)
         chmod(crictl, 0o755)
         // A bare name is found on PATH, as crictl usually is.
-        let run = try self.run(try pkidPath(), try baseArguments(root, config: config) + healthFlags(ports) + [
+        let run = try self.run(try pkidPath(), try baseArguments(node) + healthFlags(ports) + [
             "--once", "--restart-strategy", "crictl", "--crictl", "crictl", "--health-timeout", "30s",
         ], environment: ["PATH": root + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")], timeout: 120)
         XCTAssertEqual(run.status, 0, describe(run))
@@ -183,13 +178,13 @@ final class DaemonEndToEndTests: EndToEndTestCase {
     }
 
     func testAManifestHeldWhenPkidDiesIsPutBackAtTheNextStart() throws {
-        let root = try makeTemporaryDirectory("pkid-kill")
-        let config = try shortLivedConfig(root)
-        let manifests = try makeManifests(root)
+        let node = try shortLivedNode("pkid-kill")
+        let root = node.root
+        let manifests = node.manifests
         let originals = try snapshot(manifests)
-        let held = root + "/pkid-held-manifests/etcd.yaml"
+        let held = node.kubernetesDir + "/pkid-held-manifests/etcd.yaml"
         let log = root + "/pkid.log"
-        let pkid = try startBackground(try pkidPath(), try baseArguments(root, config: config) + [
+        let pkid = try startBackground(try pkidPath(), try baseArguments(node) + [
             "--once", "--manifests-dir", manifests, "--restart-wait", "10m",
         ], logPath: log)
         XCTAssertTrue(eventually(timeout: 60) { FileManager.default.fileExists(atPath: held) }, tail(log))
@@ -197,27 +192,27 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         pkid.waitUntilExit()
         XCTAssertFalse(FileManager.default.fileExists(atPath: manifests + "/etcd.yaml"), "killed while etcd's manifest was held")
 
-        let restart = try run(try pkidPath(), try baseArguments(root, config: config) + [
+        let restart = try run(try pkidPath(), try baseArguments(node) + [
             "--once", "--manifests-dir", manifests, "--restart-strategy", "none",
         ])
         XCTAssertEqual(restart.status, 0, describe(restart))
         XCTAssertTrue(restart.stderr.contains("restored \(manifests)/etcd.yaml"), restart.stderr)
         XCTAssertEqual(try snapshot(manifests), originals)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/pkid-held-manifests"), [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: node.kubernetesDir + "/pkid-held-manifests"), [])
         XCTAssertEqual(try Inventory(path: try inventoryPath()).heldManifests(), [])
     }
 
     func testSIGTERMWhileAManifestIsHeldPutsItBackAndExitsZero() throws {
-        let root = try makeTemporaryDirectory("pkid-term")
-        let config = try shortLivedConfig(root)
-        let manifests = try makeManifests(root)
+        let node = try shortLivedNode("pkid-term")
+        let root = node.root
+        let manifests = node.manifests
         let originals = try snapshot(manifests)
         let log = root + "/pkid.log"
         let port = try freePorts(1)[0]
-        let pkid = try startBackground(try pkidPath(), try baseArguments(root, config: config) + [
+        let pkid = try startBackground(try pkidPath(), try baseArguments(node) + [
             "--manifests-dir", manifests, "--restart-wait", "10m", "--listen", "127.0.0.1:\(port)",
         ], logPath: log)
-        XCTAssertTrue(eventually(timeout: 60) { FileManager.default.fileExists(atPath: root + "/pkid-held-manifests/etcd.yaml") }, tail(log))
+        XCTAssertTrue(eventually(timeout: 60) { FileManager.default.fileExists(atPath: node.kubernetesDir + "/pkid-held-manifests/etcd.yaml") }, tail(log))
         kill(pkid.processIdentifier, SIGTERM)
         XCTAssertTrue(eventually(timeout: 10) { !pkid.isRunning }, "pkid did not exit after SIGTERM\n\(tail(log))")
         pkid.waitUntilExit()
@@ -226,8 +221,8 @@ final class DaemonEndToEndTests: EndToEndTestCase {
     }
 
     func testBadConfigurationIsOneLineAndChangesNothing() throws {
-        let root = try makeTemporaryDirectory("pkid-bad")
-        let config = try shortLivedConfig(root)
+        let node = try shortLivedNode("pkid-bad")
+        let root = node.root
         let before = try snapshot(root)
         for (extra, message) in [
             (["--restart-strategy", "reboot"], "The value 'reboot' is invalid for '--restart-strategy <strategy>'"),
@@ -236,7 +231,7 @@ final class DaemonEndToEndTests: EndToEndTestCase {
             (["--health-url", "kubelet=https://x/"], "The value 'kubelet=https://x/' is invalid for '--health-url <component=url>': must be COMPONENT=VALUE"),
             (["--config-file", root + "/missing.yaml"], "pkid config file \(root)/missing.yaml does not exist"),
         ] {
-            var arguments = try baseArguments(root, config: config) + ["--once", "--restart-strategy", "none"]
+            var arguments = try baseArguments(node) + ["--once", "--restart-strategy", "none"]
             if extra[0] == "--config-file" { arguments.removeFirst(2) }
             let result = try run(try pkidPath(), arguments + extra)
             XCTAssertEqual(result.status, 2, describe(result))
@@ -244,11 +239,66 @@ final class DaemonEndToEndTests: EndToEndTestCase {
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
         }
         try "renew-befor: 3h\n".write(toFile: root + "/typo.yaml", atomically: true, encoding: .utf8)
-        let typo = try run(try pkidPath(), ["--config-file", root + "/typo.yaml", "--once", "--cert-dir", root + "/pki"])
+        let typo = try run(try pkidPath(), ["--config-file", root + "/typo.yaml", "--once", "--cert-dir", node.pki])
         XCTAssertEqual(typo.status, 2)
         XCTAssertTrue(typo.stderr.contains("unknown key \"renew-befor\""), typo.stderr)
         var after = try snapshot(root)
         for name in ["pkid.yaml", "typo.yaml"] { after.removeValue(forKey: name) }
         XCTAssertEqual(after, before)
+    }
+
+    /// What pkid will need is checked before the first pass: each problem is one line, exit 2, nothing written.
+    func testWhatPkidNeedsIsCheckedAtStart() throws {
+        let node = try shortLivedNode("pkid-start")
+        let root = node.root
+        try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        let port = try freePorts(1)[0]
+        _ = try startBackground(try requireTool("python3", install: "install python3"), ["-c", """
+            import socket, sys, time
+            s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); open(sys.argv[2], "w").close()
+            time.sleep(600)
+            """, String(port), root + "/listening"], logPath: root + "/listener.log")
+        XCTAssertTrue(eventually(timeout: 10) { FileManager.default.fileExists(atPath: root + "/listening") })
+        let before = try snapshot(root)
+        for (extra, message) in [
+            (["--once", "--cert-dir", root + "/empty"], "certificate directory \(root)/empty holds no PKI (no \(root)/empty/ca.crt)"),
+            (["--once", "--config", root + "/no-kubeadm.yaml"], "\(root)/no-kubeadm.yaml"),
+            (["--once", "--manifests-dir", root + "/no-manifests"], "manifests dir \(root)/no-manifests is not a directory"),
+            (["--once", "--restart-strategy", "crictl", "--crictl", root + "/no-crictl"],
+             "crictl \(root)/no-crictl is not an executable file; install crictl, pass --crictl PATH, or use --restart-strategy manifest"),
+            (["--restart-strategy", "crictl", "--crictl", "no-such-crictl"], "crictl no-such-crictl (on PATH) is not an executable file"),
+            (["--restart-strategy", "none", "--listen", "127.0.0.1:\(port)"], "cannot listen on 127.0.0.1:\(port) (Address already in use)"),
+        ] {
+            let result = try run(try pkidPath(), try baseArguments(node) + extra, timeout: 60)
+            XCTAssertEqual(result.status, 2, "\(extra): \(describe(result))")
+            XCTAssertTrue(result.stderr.hasPrefix("pkid: ") && result.stderr.contains(message), "\(extra): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        }
+        var after = try snapshot(root)
+        after.removeValue(forKey: "pkid.yaml")
+        XCTAssertEqual(after, before)
+    }
+
+    /// A control plane that joined has no super-admin.conf: a pass there renews what exists and succeeds.
+    func testAPassOnAJoinedControlPlaneSucceedsWithoutSuperAdminConf() throws {
+        let node = try shortLivedNode("pkid-joined", initNode: false)
+        let before = try serials(node)
+        let run = try self.run(try pkidPath(), try baseArguments(node) + ["--once", "--restart-strategy", "none"], timeout: 120)
+        XCTAssertEqual(run.status, 0, describe(run))
+        let after = try serials(node)
+        XCTAssertNil(after["super-admin.conf"])
+        for (name, old) in before where name != "kubelet.conf" {
+            XCTAssertNotEqual(after[name], old, "\(name) was not renewed\n\(run.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: node.kubernetesDir + "/super-admin.conf"))
+        XCTAssertFalse(run.stderr.contains("error"), run.stderr)
+    }
+
+    func testTheUnitDoesNotRestartAConfigurationPkidRefused() throws {
+        let unit = try readString(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("contrib/pkid.service").path)
+        let service = unit.components(separatedBy: "[Service]").last ?? ""
+        XCTAssertTrue(service.contains("\nRestart=on-failure\n"), unit)
+        XCTAssertTrue(service.contains("\nRestartPreventExitStatus=2\n"), "exit 2 is a refused configuration\n\(unit)")
     }
 }

@@ -16,28 +16,6 @@ extension EndToEndTestCase {
         throw HarnessError("pkid binary not found")
     }
 
-    /// A kubeadm config whose leaves live 2 hours (plus kubeadm's 5-minute backdate), ECDSA keys.
-    func shortLivedConfig(_ root: String, validity: String = "2h") throws -> String {
-        let path = root + "/kubeadm.yaml"
-        try """
-        apiVersion: kubeadm.k8s.io/v1beta4
-        kind: InitConfiguration
-        localAPIEndpoint:
-          advertiseAddress: 127.0.0.1
-          bindPort: 6443
-        nodeRegistration:
-          name: node1
-        ---
-        apiVersion: kubeadm.k8s.io/v1beta4
-        kind: ClusterConfiguration
-        certificateValidityPeriod: \(validity)
-        encryptionAlgorithm: ECDSA-P256
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try pkictl(["init", "--config", path, "--cert-dir", root + "/pki", "--kubeconfig-dir", root])
-        XCTAssertEqual(result.status, 0, describe(result))
-        return path
-    }
-
     /// The serial of a certificate file, or of a kubeconfig's embedded client certificate.
     func serial(_ path: String) throws -> String {
         let data = try XCTUnwrap(FileManager.default.contents(atPath: path), path)
@@ -110,14 +88,23 @@ extension EndToEndTestCase {
         (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
     }
 
-    /// Writes a manifest for each control-plane component into a fresh manifests dir.
-    func makeManifests(_ root: String) throws -> String {
-        let manifests = root + "/manifests"
-        try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
-        for component in CertificateCatalogue.components {
-            try "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \(component.name)\n  namespace: kube-system\n"
-                .write(toFile: "\(manifests)/\(component.name).yaml", atomically: true, encoding: .utf8)
-        }
-        return manifests
+    /// The fake kubelet's components on `node`, each serving what its manifest names: etcd and the API server require
+    /// the client certificates a health probe must present.
+    func kubeletComponents(_ node: KubeadmNode, ports: [Int]) -> [(String, Int, String, String, String?)] {
+        let pki = node.pki
+        return [
+            ("etcd", ports[0], pki + "/etcd/server.crt", pki + "/etcd/server.key", pki + "/etcd/ca.crt"),
+            ("kube-apiserver", ports[1], pki + "/apiserver.crt", pki + "/apiserver.key", pki + "/ca.crt"),
+            ("kube-controller-manager", ports[2], pki + "/front-proxy-client.crt", pki + "/front-proxy-client.key", nil),
+            ("kube-scheduler", ports[3], pki + "/front-proxy-client.crt", pki + "/front-proxy-client.key", nil),
+        ]
+    }
+
+    /// Health URLs of the fake kubelet's components, on loopback ports of the test.
+    func healthFlags(_ ports: [Int]) -> [String] {
+        ["--health-url", "etcd=https://127.0.0.1:\(ports[0])/health",
+         "--health-url", "kube-apiserver=https://127.0.0.1:\(ports[1])/readyz",
+         "--health-url", "kube-controller-manager=https://127.0.0.1:\(ports[2])/healthz",
+         "--health-url", "kube-scheduler=https://127.0.0.1:\(ports[3])/healthz"]
     }
 }

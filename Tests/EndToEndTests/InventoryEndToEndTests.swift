@@ -34,6 +34,59 @@ final class InventoryEndToEndTests: EndToEndTestCase {
         XCTAssertEqual(apiserver.serial, onDisk.serialNumberHex)
     }
 
+    /// The inventory serves the node it sits on: a run against another directory (a demo in ./cluster, an empty
+    /// directory) never changes this node's rows, and operators read it with pkictl, not sqlite3.
+    func testTheNodesRowsAndHistoryAreItsOwnAndReadableWithPkictl() throws {
+        let node = try makeKubeadmNode("inventory-node")
+        let db = node.root + "/var/lib/pkid/inventory.db"
+        let arguments = node.pathArguments + ["--db", db]
+        XCTAssertEqual(try pkictl(["renew", "apiserver", "admin.conf"] + arguments).status, 0)
+        let rows = try Inventory(path: db).records(certificateDirectory: node.pki)
+
+        let demo = try makeTemporaryDirectory("inventory-demo")
+        let elsewhere = try pkictl(initArguments(root: demo, algorithm: "ECDSA-P256", extra: ["--db", db]))
+        XCTAssertEqual(elsewhere.status, 0, describe(elsewhere))
+        let empty = try makeTemporaryDirectory("inventory-empty")
+        XCTAssertEqual(try pkictl(["check-expiration", "--cert-dir", empty, "--kubeconfig-dir", empty, "--db", db]).status, 0)
+        XCTAssertEqual(try Inventory(path: db).records(certificateDirectory: node.pki).map(\.serial), rows.map(\.serial),
+                       "other directories never touch this node's rows")
+
+        let history = try pkictl(["history"] + arguments)
+        XCTAssertEqual(history.status, 0, describe(history))
+        let lines = history.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[0].hasPrefix("TIME "), history.stdout)
+        XCTAssertEqual(lines.dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true)[2] }.sorted(), ["admin.conf", "apiserver"],
+                       "this node's renewals only, not the demo's creations\n\(history.stdout)")
+        let one = try pkictl(["history", "apiserver", "--since", "1h", "-ojson"] + arguments)
+        XCTAssertEqual(one.status, 0, describe(one))
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
+        let entries = try XCTUnwrap(object["entries"] as? [[String: Any]])
+        XCTAssertEqual(entries.map { $0["name"] as? String }, ["apiserver"])
+        XCTAssertEqual(entries.first?["result"] as? String, "renewed")
+        XCTAssertEqual(entries.first?["newSerial"] as? String, rows.first { $0.name == "apiserver" }?.serial)
+        XCTAssertEqual(object["certificateDirectory"] as? String, node.pki)
+
+        // Nothing expires within 30 days of a fresh node; within 400 days, every leaf and the kubelet's certificate.
+        let quiet = try pkictl(["check-expiration", "--expiring-within", "30d"] + arguments)
+        XCTAssertEqual(quiet.status, 0, describe(quiet))
+        XCTAssertEqual(quiet.stdout, "No certificate in \(node.pki) expires within 720h0m0s.\n")
+        let soon = try pkictl(["check-expiration", "--expiring-within", "400d", "-o", "json"] + arguments)
+        XCTAssertEqual(soon.status, 0, describe(soon))
+        let expiring = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(soon.stdout.utf8)) as? [String: Any])?["certificates"] as? [[String: Any]])
+        XCTAssertEqual(expiring.count, 12, "7 leaves, 5 kubeconfigs; CAs live 10 years")
+        let kubelet = try XCTUnwrap(expiring.first { $0["name"] as? String == "kubelet.conf" })
+        XCTAssertEqual(kubelet["certificateFile"] as? String, node.kubeletClientCurrent)
+
+        // Reading never creates a database behind a mistyped --db; a mistyped name is named.
+        let typo = try pkictl(["history", "--db", node.root + "/nowhere.db", "--cert-dir", node.pki])
+        XCTAssertEqual(typo.status, 1)
+        XCTAssertTrue(typo.stderr.contains("inventory \(node.root)/nowhere.db does not exist"), typo.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: node.root + "/nowhere.db"))
+        let unknown = try pkictl(["history", "apiservr"] + arguments)
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.hasPrefix("Error: unknown name \"apiservr\"; use one of"), unknown.stderr)
+    }
+
     func testUnreachableDatabaseWarnsAndCertificateWorkGoesOn() throws {
         let root = try makeTemporaryDirectory("unreachable")
         let result = try initPKI(root: root, algorithm: "ECDSA-P256", extra: ["--db", "/proc/pkictl-none/inventory.db"])

@@ -133,7 +133,18 @@ import Testing
         #expect(GoDuration.seconds("0") == 0)
         #expect(GoDuration.seconds("10") == nil)
         #expect(GoDuration.seconds("h") == nil)
-        #expect(GoDuration.seconds("5d") == nil)
+        #expect(GoDuration.seconds("5d") == nil, "kubeadm's config takes Go's units only")
         #expect(GoDuration.format(8760 * 3600) == "8760h0m0s")
+    }
+
+    @Test func optionDurationsTakeDaysToo() throws {
+        #expect(GoDuration.seconds("7d", days: true) == 7.0 * 86400)
+        #expect(GoDuration.seconds("1d12h", days: true) == 36.0 * 3600)
+        #expect(GoDuration.seconds("90d", days: true) == 90.0 * 86400)
+        #expect(try DurationArgument.positive("30d").seconds == 30 * 86400)
+        #expect(try DurationArgument.positive("720h").seconds == 30 * 86400)
+        #expect(try DurationArgument.seconds("0.5").seconds == 0.5, "a bare number is seconds where seconds were taken before")
+        #expect(throws: (any Error).self) { try DurationArgument.positive("0d") }
+        #expect(throws: (any Error).self) { try DurationArgument.positive("7days") }
     }
 }

@@ -35,7 +35,7 @@ import Yams
         return report
     }
 
-    @Test func tableMatchesKubeadmByteForByte() {
+    @Test func tableMatchesKubeadmByteForByte() throws {
         let expected = """
         CERTIFICATE           EXPIRES                  RESIDUAL TIME   CERTIFICATE AUTHORITY   EXTERNALLY MANAGED
         admin.conf            Nov 20, 2027 17:16 UTC   364d            ca                      no      
@@ -46,11 +46,11 @@ import Yams
         ca                      Nov 17, 2036 16:16 UTC   9y              no      
 
         """
-        #expect(Self.report().rendered(.table) == expected)
+        #expect(try Self.report().rendered(.text) == expected)
     }
 
     @Test func jsonHasKubeadmsObjectShape() async throws {
-        let text = Self.report().rendered(.json)
+        let text = try Self.report().rendered(.json)
         #expect(text.hasPrefix("{\n    \"kind\": \"CertificateExpirationInfo\",\n    \"apiVersion\": \"output.kubeadm.k8s.io/v1alpha3\",\n    \"certificates\": [\n        {\n            \"name\": \"admin.conf\",\n"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let certificates = try #require(object["certificates"] as? [[String: Any]])
@@ -66,7 +66,7 @@ import Yams
     }
 
     @Test func yamlParsesToTheSameObjectWithSortedKeys() throws {
-        let text = Self.report().rendered(.yaml)
+        let text = try Self.report().rendered(.yaml)
         #expect(text.hasPrefix("apiVersion: output.kubeadm.k8s.io/v1alpha3\ncertificateAuthorities:\n- expirationDate: \"2036-11-17T16:16:00Z\"\n"))
         let object = try #require(try Yams.load(yaml: text) as? [String: Any])
         #expect(object["kind"] as? String == "CertificateExpirationInfo")

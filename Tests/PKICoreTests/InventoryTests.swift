@@ -46,7 +46,7 @@ final class InventoryTests: XCTestCase {
         let pki = try await makePKI()
         let now = Date(timeIntervalSince1970: 1_800_000_000.75)
         let inventory = try Inventory(path: pki.dbPath)
-        try inventory.refresh(from: pki.scan, at: now)
+        try inventory.refresh(from: pki.scan, certificateDirectory: pki.config.certificatesDir, at: now)
 
         let records = try inventory.records()
         XCTAssertEqual(records.map(\.name), pki.scan.map(\.name).sorted())
@@ -69,7 +69,7 @@ final class InventoryTests: XCTestCase {
             XCTAssertFalse(record.externallyManaged)
             XCTAssertEqual(record.lastSeen, Date(timeIntervalSince1970: 1_800_000_000))
             // Every field survives the round trip through SQLite.
-            XCTAssertEqual(record, try InventoryRecord(scanned: scanned, seenAt: now))
+            XCTAssertEqual(record, try InventoryRecord(scanned: scanned, certificateDirectory: pki.config.certificatesDir, seenAt: now))
         }
         let apiserver = try XCTUnwrap(records.first { $0.name == "apiserver" })
         XCTAssertTrue(apiserver.subjectAltNames.contains("kubernetes.default.svc.cluster.local"))
@@ -82,7 +82,7 @@ final class InventoryTests: XCTestCase {
     func testDatabaseIsInWALMode() async throws {
         let pki = try await makePKI()
         let inventory = try Inventory(path: pki.dbPath)
-        try inventory.refresh(from: pki.scan, at: Date())
+        try inventory.refresh(from: pki.scan, certificateDirectory: pki.config.certificatesDir, at: Date())
         let mode = try await DatabaseQueue(path: pki.dbPath).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(mode, "wal")
         // WAL is persistent: bytes 18 and 19 of the file header are 2 for a WAL database.
@@ -94,12 +94,12 @@ final class InventoryTests: XCTestCase {
     func testRescanRemembersMissingAndUnreadableFilesAndDropsRemovedNames() async throws {
         let pki = try await makePKI()
         let inventory = try Inventory(path: pki.dbPath)
-        try inventory.refresh(from: pki.scan, at: Date(timeIntervalSince1970: 1_800_000_000))
+        try inventory.refresh(from: pki.scan, certificateDirectory: pki.config.certificatesDir, at: Date(timeIntervalSince1970: 1_800_000_000))
 
         try FileManager.default.removeItem(atPath: pki.config.certificatesDir + "/apiserver.crt")
         try Data("not a certificate\n".utf8).write(to: URL(fileURLWithPath: pki.config.kubeconfigDir + "/scheduler.conf"))
         let later = Date(timeIntervalSince1970: 1_800_000_600)
-        try inventory.refresh(from: pki.rescan().filter { $0.name != "etcd-peer" }, at: later)
+        try inventory.refresh(from: pki.rescan().filter { $0.name != "etcd-peer" }, certificateDirectory: pki.config.certificatesDir, at: later)
 
         let records = try inventory.records()
         XCTAssertEqual(records.count, 14)
@@ -148,18 +148,78 @@ final class InventoryTests: XCTestCase {
                                        externallyManaged: false, state: .missing))
         let path = dir.path + "/inventory.db"
         let inventory = try Inventory(path: path)
-        try inventory.refresh(from: scan, at: now)
+        try inventory.refresh(from: scan, certificateDirectory: "/pki", at: now)
 
-        XCTAssertEqual(try inventory.expiring(before: now + 30 * day).map(\.name), ["expired", "c", "a", "b"])
-        XCTAssertEqual(try inventory.expiring(before: now).map(\.name), ["expired"])
-        XCTAssertEqual(try inventory.expiring(before: now - 2 * day), [])
-        XCTAssertEqual(try inventory.expiring(before: now + 1000 * day).count, 5, "an item without certificate never expires")
+        XCTAssertEqual(try inventory.expiring(before: now + 30 * day, certificateDirectory: "/pki").map(\.name), ["expired", "c", "a", "b"])
+        XCTAssertEqual(try inventory.expiring(before: now, certificateDirectory: "/pki").map(\.name), ["expired"])
+        XCTAssertEqual(try inventory.expiring(before: now - 2 * day, certificateDirectory: "/pki"), [])
+        XCTAssertEqual(try inventory.expiring(before: now + 1000 * day, certificateDirectory: "/pki").count, 5, "an item without certificate never expires")
 
         let plan = try DatabaseQueue(path: path).read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Inventory.expiringSQL, arguments: [0])
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Inventory.expiringSQL, arguments: ["/pki", 0])
                 .map { row -> String in try row.decode(forColumn: "detail") }
         }
-        XCTAssertEqual(plan, ["SEARCH certificate USING INDEX certificate_not_after (not_after<?)"])
+        XCTAssertEqual(plan, ["SEARCH certificate USING INDEX certificate_expiry (cert_dir=? AND not_after<?)"])
+    }
+
+    func testARunAgainstAnotherDirectoryNeverTouchesThisNodesRows() async throws {
+        let pki = try await makePKI()
+        let inventory = try Inventory(path: pki.dbPath)
+        try inventory.refresh(from: pki.scan, certificateDirectory: pki.config.certificatesDir, at: Date())
+        let node = try inventory.records(certificateDirectory: pki.config.certificatesDir)
+
+        // A demo run in an empty directory: every item missing there, and only there.
+        let empty = try TemporaryDirectory()
+        let elsewhere = try Fixtures.config(in: empty.path)
+        try inventory.refresh(from: PKIScan(config: elsewhere, kubeletClientPath: nil).run(),
+                              certificateDirectory: empty.path + "/./pki/", at: Date())
+        XCTAssertEqual(try inventory.records(certificateDirectory: pki.config.certificatesDir), node)
+        let other = try inventory.records(certificateDirectory: elsewhere.certificatesDir)
+        XCTAssertEqual(other.count, node.count)
+        XCTAssertTrue(other.allSatisfy { $0.state == .missing }, "\(other.map(\.state))")
+        XCTAssertEqual(Set(try inventory.records().map(\.certificateDirectory)),
+                       [Inventory.directoryKey(pki.config.certificatesDir), Inventory.directoryKey(elsewhere.certificatesDir)])
+        XCTAssertEqual(try inventory.expiring(before: .distantFuture, certificateDirectory: elsewhere.certificatesDir), [])
+        XCTAssertEqual(try inventory.expiring(before: .distantFuture, certificateDirectory: pki.config.certificatesDir).count, node.count)
+    }
+
+    func testHistoryFiltersByDirectoryNameAndDateAndKeepsTheNodesRestarts() throws {
+        let dir = try TemporaryDirectory()
+        let inventory = try Inventory(path: dir.path + "/inventory.db")
+        let base = Date(timeIntervalSince1970: 1_800_000_000)
+        let node = HistoryEntry(at: base, actor: "pkid", name: "apiserver", certificateDirectory: "/etc/kubernetes/pki", result: "renewed")
+        let demo = HistoryEntry(at: base + 10, actor: "pkictl", name: "apiserver", certificateDirectory: "/root/cluster/pki", result: "created")
+        let restart = HistoryEntry(at: base + 20, actor: "pkid", name: "kube-apiserver", result: "restarted")
+        let later = HistoryEntry(at: base + 30, actor: "pkid", name: "admin.conf", certificateDirectory: "/etc/kubernetes/pki", result: "renewed")
+        for entry in [node, demo, restart, later] { try inventory.record(entry) }
+
+        XCTAssertEqual(try inventory.history(certificateDirectory: "/etc/kubernetes/pki/"), [later, restart, node])
+        XCTAssertEqual(try inventory.history(name: "apiserver", certificateDirectory: "/etc/kubernetes/pki"), [node])
+        XCTAssertEqual(try inventory.history(certificateDirectory: "/etc/kubernetes/pki", since: base + 20), [later, restart])
+        XCTAssertEqual(try inventory.history(), [later, restart, demo, node])
+    }
+
+    func testAVersion2InventoryKeepsItsRowsAndHistoryUnderItsDirectory() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/inventory.db"
+        let queue = try DatabaseQueue(path: path)
+        try InventorySchema.migrator.migrate(queue, upTo: "v2")
+        try queue.write { db in
+            for (name, role) in [("ca", "CA"), ("apiserver", "leaf")] {
+                try db.execute(sql: """
+                    INSERT INTO certificate (name, role, file, externally_managed, state, not_after, last_seen)
+                    VALUES (?, ?, ?, 0, 'present', 1900000000, 1800000000)
+                    """, arguments: [name, role, "/etc/kubernetes/pki/\(name).crt"])
+            }
+            try db.execute(sql: "INSERT INTO history (at, actor, name, result) VALUES (1800000000, 'pkid', 'apiserver', 'renewed')")
+            try db.execute(sql: "INSERT INTO history (at, actor, name, result) VALUES (1800000001, 'pkid', 'kube-apiserver', 'restarted')")
+        }
+        let inventory = try Inventory(path: path)
+        let records = try inventory.records(certificateDirectory: "/etc/kubernetes/pki")
+        XCTAssertEqual(records.map(\.name), ["apiserver", "ca"])
+        XCTAssertEqual(records.map(\.certificateFile), ["/etc/kubernetes/pki/apiserver.crt", "/etc/kubernetes/pki/ca.crt"])
+        XCTAssertEqual(try inventory.history().map(\.certificateDirectory), [nil, "/etc/kubernetes/pki"], "restarts belong to the node")
+        XCTAssertEqual(try inventory.expiring(before: Date(timeIntervalSince1970: 2_000_000_000), certificateDirectory: "/etc/kubernetes/pki").count, 2)
     }
 
     func testFileThatIsNotSQLiteIsRefusedUntouched() async throws {
@@ -218,7 +278,7 @@ final class InventoryTests: XCTestCase {
     func testNoKeyMaterialReachesTheDatabaseFiles() async throws {
         let pki = try await makePKI()
         let inventory = try Inventory(path: pki.dbPath)
-        try inventory.refresh(from: pki.scan, at: Date())
+        try inventory.refresh(from: pki.scan, certificateDirectory: pki.config.certificatesDir, at: Date())
         try inventory.record(HistoryEntry(at: Date(), actor: "pkictl", name: "apiserver", newSerial: "01", result: "created"))
 
         // Read while the handle is open, so the WAL file still holds the latest pages.
@@ -261,7 +321,7 @@ final class InventoryTests: XCTestCase {
         let path = dir.path + "/inventory.db"
         let inventory = try Inventory(path: path)
         try DatabaseQueue(path: path).write { db in
-            try db.execute(sql: "INSERT INTO certificate (name, role, file, externally_managed, state, last_seen) VALUES ('x', 'bogus', '/x', 0, 'missing', 0)")
+            try db.execute(sql: "INSERT INTO certificate (cert_dir, name, role, file, certificate_file, externally_managed, state, last_seen) VALUES ('/pki', 'x', 'bogus', '/x', '/x', 0, 'missing', 0)")
         }
         XCTAssertEqual(thrownMessage { _ = try inventory.records() },
                        "\(path) holds an unknown role for x; move the file away or pass --db FILE")

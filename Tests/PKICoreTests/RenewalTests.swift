@@ -75,9 +75,19 @@ final class RenewalTests: XCTestCase {
             "MISSING! certificate for serving the Kubernetes API",
             "Detected external front-proxy-ca, certificate for the front proxy client can't be renewed",
             "certificate embedded in the kubeconfig file for the scheduler manager to use renewed",
-            "\n" + CertificateRenewal.restartReminder,
+            "\nDone renewing certificates. You must restart the kube-scheduler, so that they can use the new certificates.",
         ])
         _ = dir
+    }
+
+    func testClosingLineNamesOnlyTheStaticPodsThatLoadWhatWasRenewed() {
+        let all = CertificateCatalogue.certificates.filter(\.renewable).map(\.name)
+        XCTAssertEqual(CertificateRenewal.restartReminder(for: all),
+                       "Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.")
+        XCTAssertEqual(CertificateRenewal.restartReminder(for: [.apiserver, .apiserverEtcdClient]),
+                       "Done renewing certificates. You must restart the kube-apiserver, so that they can use the new certificates.")
+        XCTAssertEqual(CertificateRenewal.restartReminder(for: [.adminConf, .etcdHealthcheckClient]),
+                       "Done renewing certificates. No static pod loads what was renewed, so nothing needs a restart.")
     }
 
     func testDryRunAndBadInputChangeNothing() async throws {

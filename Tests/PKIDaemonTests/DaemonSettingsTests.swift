@@ -20,14 +20,14 @@ import Testing
 
     @Test func defaultsAreKubeadmsLayout() throws {
         let settings = try DaemonSettings.load(configFile: try file("{}\n"), arguments: [])
-        #expect(settings.manifestsDir == NodeLayout.manifestsDir)
+        #expect(settings.restarts.manifestsDir == NodeLayout.manifestsDir)
         #expect(settings.checkInterval.seconds == 3600)
         #expect(settings.caWarningWindow.seconds == 90 * 86400)
-        #expect(settings.restartStrategy == .manifest)
-        #expect(settings.restartWait.seconds == 20)
+        #expect(settings.restarts.restartStrategy == .manifest)
+        #expect(settings.restarts.restartWait.seconds == 20)
         #expect(settings.listen == .default)
         #expect(settings.renewBeforeRule == .default)
-        #expect(settings.resolvedHoldingDir == "/etc/kubernetes/pkid-held-manifests")
+        #expect(settings.restarts.resolvedHoldingDir == "/etc/kubernetes/pkid-held-manifests")
         #expect(settings.paths.kubeletClientCert == NodeLayout.kubeletClientCertificate)
     }
 
@@ -50,10 +50,10 @@ import Testing
         let settings = try DaemonSettings.load(configFile: path, arguments: ["--check-interval", "5m", "--restart-strategy", "none"])
         #expect(settings.paths.certDir == "/srv/pki")
         #expect(settings.checkInterval.seconds == 300, "the flag wins over the file")
-        #expect(settings.restartStrategy == RestartStrategy.none)
+        #expect(settings.restarts.restartStrategy == RestartStrategy.none)
         #expect(settings.renewBeforeRule == .duration(720 * 3600))
         #expect(settings.listen == ListenAddress(host: "::1", port: 9800))
-        let health = settings.healthOverrides
+        let health = settings.restarts.healthOverrides
         #expect(health[.etcd]?.url == "https://127.0.0.1:2379/health")
         #expect(health[.kubeAPIServer] == ComponentHealthCheck.Override(url: "https://127.0.0.1:6443/readyz", clientCertificate: "/c.crt",
                                                                        clientKey: "/c.key", certificateAuthority: "/ca.crt"))
@@ -79,7 +79,7 @@ import Testing
                 "\(String(describing: fileError))")
 
         let flagError = thrown { try DaemonSettings.load(configFile: try file("{}\n"), arguments: ["--renew-before", "-5m"]) }
-        #expect(flagError?.message == "The value '-5m' is invalid for '--renew-before <duration>': not a positive duration such as 90s, 20m or 720h")
+        #expect(flagError?.message == "The value '-5m' is invalid for '--renew-before <duration>': not a positive duration such as 90s, 20m, 720h or 30d")
 
         let lonely = thrown { try DaemonSettings.load(configFile: try file("{}\n"), arguments: ["--health-client-cert", "etcd=/c.crt"]) }
         #expect(lonely?.message.contains("needs both a client certificate and its key") == true)

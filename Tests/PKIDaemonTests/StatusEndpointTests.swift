@@ -11,15 +11,16 @@ import Testing
 /// pkid's router, metrics and pass, in process: a real PKI and inventory, the test clock, no listening socket.
 @Suite struct StatusEndpointTests {
     /// A stacked-etcd ECDSA PKI, pkid's context for it (restart strategy none) and the clock the pass runs on.
-    private func daemon() async throws -> (DaemonContext, ManualWallClock, String) {
+    private func daemon(restarts: [String] = ["--restart-strategy", "none"],
+                        before: (String, ManualWallClock) throws -> Void = { _, _ in }) async throws -> (DaemonContext, ManualWallClock, String) {
         let root = NSTemporaryDirectory() + "pkid-router-" + UUID().uuidString
         let clock = ManualWallClock(Date())
         let options = try DaemonOptions.parse([
             "--cert-dir", root + "/pki", "--kubeconfig-dir", root, "--db", root + "/inventory.db", "--kubelet-client-cert", root + "/none.pem",
-            "--restart-strategy", "none",
-        ])
+        ] + restarts.map { $0.replacingOccurrences(of: "ROOT", with: root) })
         let config = try options.paths.resolve(ConfigOverrides(nodeName: "node1", advertiseAddress: "127.0.0.1", encryptionAlgorithm: "ECDSA-P256"))
         try await PKIInitialization(config: config, clock: clock).run(.all)
+        try before(root, clock)
         return (try DaemonContext.make(options, clock: clock, logger: .init(label: "test")), clock, root)
     }
 
@@ -58,7 +59,33 @@ import Testing
         let metrics = DaemonMetrics()
         let next = await DaemonPass(context: context, metrics: metrics, logger: .init(label: "test")).run()
         #expect(next.timeIntervalSince(clock.date) == 3600, "nothing due: the check interval bounds the sleep")
-        #expect(await metrics.lastPassSucceeded)
+        #expect(await metrics.isReady)
+    }
+
+    @Test func readyzStaysUnavailableWhileARestartIsOwed() async throws {
+        // kube-apiserver's restart failed a minute ago: it stays owed, waiting out the retry interval.
+        let (context, _, root) = try await daemon(restarts: ["--restart-strategy", "manifest", "--manifests-dir", "ROOT/manifests"]) { root, clock in
+            try FileManager.default.createDirectory(atPath: root + "/manifests", withIntermediateDirectories: true)
+            let inventory = try Inventory(path: root + "/inventory.db")
+            try inventory.addPendingRestarts(["kube-apiserver"], at: clock.date - 60)
+            try inventory.failRestart("kube-apiserver", at: clock.date - 60)
+        }
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let metrics = DaemonMetrics()
+        let app = Application(router: StatusEndpoints.router(metrics: metrics))
+        try await app.test(.router) { client in
+            _ = await DaemonPass(context: context, metrics: metrics, logger: .init(label: "test")).run()
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body) == "restart owed: kube-apiserver\n")
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("\npkid_pending_restarts{component=\"kube-apiserver\"} 1\n"))
+                #expect(text.contains("\npkid_pending_restarts{component=\"etcd\"} 0\n"))
+                #expect(text.contains("\npkid_last_pass_success 1\n"), "the pass itself went well")
+            }
+        }
     }
 
     @Test func theTriggerWakesAtTheDeadlineOrWhenFired() async throws {

@@ -166,7 +166,7 @@ extension ComponentName {
         switch self {
         case .etcd:
             StaticPodComponent(
-                name: self, certificates: [.etcdServer, .etcdPeer, .etcdHealthcheckClient],
+                name: self, certificates: [.etcdServer, .etcdPeer],
                 health: .init(port: .fixed(2379), path: "/health", clientCertificate: .etcdHealthcheckClient, serverAuthority: .etcdCA),
                 requiresLocalEtcd: true
             )

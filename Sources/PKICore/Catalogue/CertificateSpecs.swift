@@ -80,8 +80,9 @@ public struct ServiceAccountKeySpec: Sendable, Equatable {
     public let baseName: String
 }
 
-/// A control-plane static pod and the certificates it loads at start: renewing one of them means the pod must
-/// restart to use it.
+/// A control-plane static pod and the certificates it loads at start (kubeadm's static pod manifests): renewing one
+/// of them means the pod must restart to use it. etcd's pod loads server and peer only: its liveness probe is plain
+/// HTTP on 127.0.0.1:2381, so etcd/healthcheck-client is for operators and probes, loaded by no pod.
 public struct StaticPodComponent: Sendable, Equatable {
     public let name: ComponentName
     public let certificates: [CertificateName]

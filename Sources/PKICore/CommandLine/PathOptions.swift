@@ -64,11 +64,11 @@ public struct KeyOptions: ParsableArguments {
 public struct OutputOptions: ParsableArguments {
     public init() {}
 
-    @Option(name: [.short, .long], help: "Output format: \(ExpiryReport.Format.allCases.map(\.rawValue).joined(separator: ", ")).")
-    public var output: ExpiryReport.Format = .table
+    @Option(name: [.short, .long], help: ArgumentHelp("Output format: \(OutputFormat.names.joined(separator: ", ")); -ojson works too. (default: text)",
+                                                      valueName: "format"),
+            transform: OutputFormat.init(argument:))
+    public var output: OutputFormat = .text
 }
-
-extension ExpiryReport.Format: ExpressibleByArgument {}
 
 extension ProgressLog {
     /// Progress on stdout, warnings on stderr.

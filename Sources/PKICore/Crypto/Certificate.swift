@@ -188,7 +188,12 @@ extension DistinguishedName {
             guard let entry = X509_NAME_get_entry(x509Name, index),
                   let attribute = Attribute(nid: OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry))),
                   let value = String(asn1String: X509_NAME_ENTRY_get_data(entry)) else { continue }
-            entries.append(Entry(attribute, value))
+            let encoding: StringEncoding? = switch ASN1_STRING_type(X509_NAME_ENTRY_get_data(entry)) {
+            case V_ASN1_PRINTABLESTRING: .printable
+            case V_ASN1_UTF8STRING: .utf8
+            default: nil
+            }
+            entries.append(Entry(attribute, value, encoding: encoding))
         }
         self.init(entries: entries)
     }

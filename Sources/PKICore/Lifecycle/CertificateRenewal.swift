@@ -12,8 +12,12 @@ public struct CertificateRenewal: Sendable {
         /// Where the previous files go; nil means no backup.
         public var backupDirectory: String?
         public var lockTimeout = PKILock.defaultTimeout
+        /// kubeadm's closing line naming what to restart; off when the caller restarts them itself.
+        public var restartReminder = true
 
-        public init(dryRun: Bool = false, backupDirectory: String? = nil, lockTimeout: TimeInterval = PKILock.defaultTimeout) {
+        public init(dryRun: Bool = false, backupDirectory: String? = nil, lockTimeout: TimeInterval = PKILock.defaultTimeout,
+                    restartReminder: Bool = true) {
+            self.restartReminder = restartReminder
             self.dryRun = dryRun
             self.backupDirectory = backupDirectory
             self.lockTimeout = lockTimeout
@@ -40,6 +44,8 @@ public struct CertificateRenewal: Sendable {
         public var scanned: [ScannedCertificate]?
         /// Why the inventory was not updated, when it was not; the files were renewed all the same.
         public var recordingFailure: PKIError?
+
+        public var renewedNames: [CertificateName] { outcomes.filter { $0.kind == .renewed }.map(\.name) }
     }
 
     public let config: ClusterConfig
@@ -58,10 +64,15 @@ public struct CertificateRenewal: Sendable {
         self.recorder = recorder
     }
 
-    /// kubeadm's closing line after `certs renew`.
-    public static var restartReminder: String {
-        let names = CertificateCatalogue.kubeadmRestartNotice.map(\.rawValue)
-        let list = names.dropLast().joined(separator: ", ") + (names.count > 1 ? " and " : "") + (names.last ?? "")
+    /// kubeadm's closing line after `certs renew`, naming only the static pods that load what was renewed (all four,
+    /// in kubeadm's words, after `renew all` on a stacked-etcd node).
+    public static func restartReminder(for renewed: [CertificateName]) -> String {
+        let affected = Set(CertificateCatalogue.components(loading: renewed).map(\.name))
+        let names = CertificateCatalogue.kubeadmRestartNotice.filter(affected.contains).map(\.rawValue)
+        guard let last = names.last else {
+            return "Done renewing certificates. No static pod loads what was renewed, so nothing needs a restart."
+        }
+        let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + last : last
         return "Done renewing certificates. You must restart the \(list), so that they can use the new certificates."
     }
 
@@ -149,8 +160,8 @@ public struct CertificateRenewal: Sendable {
         }
         if options.dryRun {
             log.info("\nDry run: nothing was changed.")
-        } else if report.outcomes.contains(where: { $0.kind == .renewed }) && report.failure == nil {
-            log.info("\n" + Self.restartReminder)
+        } else if options.restartReminder, report.outcomes.contains(where: { $0.kind == .renewed }), report.failure == nil {
+            log.info("\n" + Self.restartReminder(for: report.renewedNames))
         }
         if !options.dryRun, let recorder {
             let result = InventoryRecorder.attempt(log) { [report] in try recorder.recordRenewal(report, at: now) }

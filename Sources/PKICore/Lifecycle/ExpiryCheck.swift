@@ -1,24 +1,62 @@
 import Foundation
+import PKICrypto
 import PKIStore
 
-/// `check-expiration`: read every certificate, record what was found, and report it as kubeadm does.
+/// `check-expiration`: read every certificate, report it, and record what was found. The report is rendered
+/// before the inventory is even opened, so an output template that fails on the data leaves nothing behind.
 public struct ExpiryCheck: Sendable {
+    /// A rendered report and the files that exist but cannot be read.
+    public struct Result: Sendable {
+        public let text: String
+        public let unreadable: [PKIError]
+    }
+
     public let scan: PKIScan
-    /// Refreshed from the files when given.
-    public let recorder: InventoryRecorder?
+    /// Opens the inventory the scan is recorded in, once the report is rendered; nil for none.
+    public let openRecorder: @Sendable () throws -> InventoryRecorder?
     public let clock: any WallClock
     public let log: ProgressLog
 
-    public init(scan: PKIScan, recorder: InventoryRecorder?, clock: any WallClock = SystemWallClock(), log: ProgressLog = .silent) {
+    public init(scan: PKIScan, openRecorder: @escaping @Sendable () throws -> InventoryRecorder?, clock: any WallClock = SystemWallClock(),
+                log: ProgressLog = .silent) {
         self.scan = scan
-        self.recorder = recorder
+        self.openRecorder = openRecorder
         self.clock = clock
         self.log = log
     }
 
-    public func run() -> ExpiryReport {
+    /// kubeadm's report.
+    public func run(_ render: (ExpiryReport) throws -> String) throws -> Result {
         let now = clock.date
-        let scanned = recorder.flatMap { recorder in try? InventoryRecorder.attempt(log) { try recorder.refresh(at: now) }.get() } ?? scan.run()
-        return ExpiryReport(scan: scanned, now: now)
+        let scanned = scan.run()
+        let report = ExpiryReport(scan: scanned, now: now)
+        let text = try render(report)
+        try record(scanned, at: now)
+        return Result(text: text, unreadable: report.unreadable)
+    }
+
+    /// `--expiring-within`: the inventory rows of this directory (CAs and the kubelet's certificate included), as
+    /// this scan writes them, whose notAfter is before now + `window`, soonest first.
+    public func expiring(within window: TimeInterval, _ render: (ExpiringReport) throws -> String) throws -> Result {
+        let now = clock.date
+        let scanned = scan.run()
+        let directory = Inventory.directoryKey(scan.config.certificatesDir)
+        let rows = try scanned.map { try InventoryRecord(scanned: $0, certificateDirectory: directory, seenAt: now) }
+        let due = rows.compactMap { row in row.notAfter.flatMap { $0 < now + window ? (row, $0) : nil } }
+            .sorted { ($0.1, $0.0.name) < ($1.1, $1.0.name) }.map(\.0)
+        let text = try render(ExpiringReport(certificateDirectory: directory, window: window, now: now, records: due))
+        try record(scanned, at: now)
+        let unreadable = scanned.compactMap { item -> PKIError? in
+            if case .unreadable(let error) = item.state { return error }
+            return nil
+        }
+        return Result(text: text, unreadable: unreadable)
+    }
+
+    /// A database that is not ours to use stops the command (it throws); one that cannot be reached or written
+    /// costs a warning.
+    private func record(_ scanned: [ScannedCertificate], at now: Date) throws {
+        guard let recorder = try openRecorder() else { return }
+        _ = InventoryRecorder.attempt(log) { try recorder.record(scanned, at: now) }
     }
 }

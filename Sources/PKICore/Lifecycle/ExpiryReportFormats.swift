@@ -4,36 +4,17 @@ import PKICrypto
 import PKINetwork
 import PKIStore
 
-/// The three renderings of `check-expiration`, each byte-compatible with kubeadm's.
+/// The renderings of `check-expiration`, each byte-compatible with kubeadm's.
 extension ExpiryReport {
-    public enum Format: String, Sendable, CaseIterable {
-        case table, json, yaml
-    }
-
-    public func rendered(_ format: Format) -> String {
+    /// The report as `-o` asks: kubeadm's table, JSON or YAML byte for byte, or a JSONPath template run over the
+    /// JSON object, as kubectl's printer runs it.
+    public func rendered(_ format: OutputFormat) throws -> String {
         switch format {
-        case .table: table()
+        case .text: table()
         case .json: json()
         case .yaml: yaml()
+        case .jsonPath, .jsonPathAsJSON: try format.renderJSONPath(try JSONValue.parse(json())) ?? ""
         }
-    }
-
-    /// Go layout "Jan 02, 2006 15:04 MST" in UTC.
-    static func tableDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "MMM dd, yyyy HH:mm 'UTC'"
-        return formatter.string(from: date)
-    }
-
-    /// RFC 3339 in UTC, as metav1.Time marshals.
-    static func rfc3339(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
-        return formatter.string(from: date)
     }
 
     private static func yesNo(_ value: Bool) -> String {
@@ -47,7 +28,7 @@ extension ExpiryReport {
                 certificateRows.append(["!MISSING! \(entry.name)", "", "", "", ""])
                 continue
             }
-            certificateRows.append([entry.name, Self.tableDate(expiration), Self.residualTime(seconds: entry.residualSeconds),
+            certificateRows.append([entry.name, ReportTime.table(expiration), Self.residualTime(seconds: entry.residualSeconds),
                                     entry.caName ?? "", Self.yesNo(entry.externallyManaged)])
         }
         var authorityRows: [[String]] = [["CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "EXTERNALLY MANAGED"]]
@@ -56,7 +37,7 @@ extension ExpiryReport {
                 authorityRows.append(["!MISSING! \(entry.name)", "", "", ""])
                 continue
             }
-            authorityRows.append([entry.name, Self.tableDate(expiration), Self.residualTime(seconds: entry.residualSeconds),
+            authorityRows.append([entry.name, ReportTime.table(expiration), Self.residualTime(seconds: entry.residualSeconds),
                                   Self.yesNo(entry.externallyManaged)])
         }
         return TabAlignedTable.render(certificateRows) + "\n" + TabAlignedTable.render(authorityRows)
@@ -66,7 +47,7 @@ extension ExpiryReport {
         func object(_ entry: Entry) -> String {
             var fields = [
                 "\"name\": \(jsonString(entry.name))",
-                "\"expirationDate\": \(entry.expiration.map { jsonString(Self.rfc3339($0)) } ?? "null")",
+                "\"expirationDate\": \(entry.expiration.map { jsonString(ReportTime.rfc3339($0)) } ?? "null")",
                 "\"residualTime\": \(entry.residualSeconds)",
                 "\"externallyManaged\": \(entry.externallyManaged)",
             ]
@@ -95,7 +76,7 @@ extension ExpiryReport {
             return "\n" + entries.map { entry in
                 var lines: [String] = []
                 if let caName = entry.caName { lines.append("caName: \(caName)") }
-                lines.append("expirationDate: " + (entry.expiration.map { "\"\(Self.rfc3339($0))\"" } ?? "null"))
+                lines.append("expirationDate: " + (entry.expiration.map { "\"\(ReportTime.rfc3339($0))\"" } ?? "null"))
                 lines.append("externallyManaged: \(entry.externallyManaged)")
                 lines.append("missing: \(entry.missing)")
                 lines.append("name: \(entry.name)")

@@ -35,6 +35,8 @@ indirect enum GoJSON: Equatable {
         }
     }
 
+    /// Go before 1.22 escaped `\b` and `\f` as `\u0008` and `\u000c`, as the cfssl this output is compared with
+    /// does; `JSONValue` writes kubectl's newer Go form. The two are kept apart on purpose.
     static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {

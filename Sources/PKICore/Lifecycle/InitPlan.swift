@@ -140,6 +140,9 @@ private struct ExistingFiles {
     }
 
     func certificateStep(_ location: any CertificateLocation, expected: Expectation, authority: InitPlan.PlannedAuthority?) throws -> InitPlan.CertificateStep {
+        // kubelet.conf after kubeadm's kubelet-finalize phase names the kubelet's rotating certificate: the kubelet's
+        // business, reused as it is whatever it holds.
+        if try location.isRotatedByOwner() { return .reuse }
         let path = location.path
         let caPath = authority?.location.path ?? "its CA"
         guard let credentials = try location.readCredentials() else {
@@ -153,7 +156,7 @@ private struct ExistingFiles {
         }
         let certificate = credentials.certificate
         guard let key = credentials.key else {
-            throw PKIError(.missingKey, "\(path) exists without its key \(credentials.keyPath); restore the key or remove the certificate")
+            throw PKIError(.missingKey, "\(path) exists without its key \(credentials.keyPath); restore the key, or move the certificate away to have both regenerated")
         }
         guard key.matches(certificate) else {
             throw PKIError(.keyMismatch, "\(credentials.keyPath) does not match \(path); restore the matching key or move both away to have them regenerated")

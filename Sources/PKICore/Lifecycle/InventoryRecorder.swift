@@ -30,12 +30,20 @@ public struct InventoryRecorder: Sendable {
         }
     }
 
+    /// The directory whose rows this recorder writes.
+    public var certificateDirectory: String { scan.config.certificatesDir }
+
     /// Re-reads the files into the inventory and returns the scan.
     @discardableResult
     public func refresh(at date: Date) throws -> [ScannedCertificate] {
         let found = scan.run()
-        try inventory.refresh(from: found, at: date)
+        try record(found, at: date)
         return found
+    }
+
+    /// Records a scan this recorder's `scan` just made.
+    public func record(_ found: [ScannedCertificate], at date: Date) throws {
+        try inventory.refresh(from: found, certificateDirectory: certificateDirectory, at: date)
     }
 
     /// Records what `init`/`init-ca` created, with the serials and expiry now on disk.
@@ -43,7 +51,8 @@ public struct InventoryRecorder: Sendable {
         let found = try refresh(at: date)
         for name in names {
             guard let certificate = found.first(where: { $0.name == name })?.certificate else { continue }
-            try inventory.record(HistoryEntry(at: date, actor: actor, name: name, newSerial: certificate.serialNumberHex,
+            try inventory.record(HistoryEntry(at: date, actor: actor, name: name, certificateDirectory: directoryKey,
+                                              newSerial: certificate.serialNumberHex,
                                               newNotAfter: certificate.notAfter, result: "created"))
         }
     }
@@ -52,12 +61,15 @@ public struct InventoryRecorder: Sendable {
     @discardableResult
     public func recordRenewal(_ report: CertificateRenewal.Report, at date: Date) throws -> [ScannedCertificate] {
         for outcome in report.outcomes where outcome.kind == .renewed || outcome.kind == .failed {
-            try inventory.record(HistoryEntry(at: date, actor: actor, name: outcome.name.rawValue, oldSerial: outcome.oldSerial,
+            try inventory.record(HistoryEntry(at: date, actor: actor, name: outcome.name.rawValue, certificateDirectory: directoryKey,
+                                              oldSerial: outcome.oldSerial,
                                               newSerial: outcome.newSerial, oldNotAfter: outcome.oldNotAfter,
                                               newNotAfter: outcome.newNotAfter, result: outcome.kind.rawValue, error: outcome.error))
         }
         return try refresh(at: date)
     }
+
+    private var directoryKey: String { Inventory.directoryKey(certificateDirectory) }
 
     /// Runs a recording step after the certificate work is done. A failure never undoes that work: it is logged as
     /// one warning and returned, so pkictl goes on and pkid counts the pass as not successful.

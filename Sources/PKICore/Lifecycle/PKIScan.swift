@@ -28,7 +28,10 @@ public struct PKIScan: Sendable {
             results.append(Self.scan(spec.location(for: config), name: spec.name.rawValue, role: spec.role,
                                      authority: spec.authority.rawValue, externallyManaged: external[spec.authority] ?? false))
         }
-        if let kubeletClientPath, FileManager.default.fileExists(atPath: kubeletClientPath) {
+        // On a node whose kubelet.conf names the kubelet's rotating certificate (kubeadm's kubelet-finalize phase),
+        // the kubelet.conf row is that certificate already: one certificate, one row.
+        if let kubeletClientPath, FileManager.default.fileExists(atPath: kubeletClientPath),
+           !results.contains(where: { $0.file != $0.certificateFile && Self.sameFile($0.certificateFile, kubeletClientPath) }) {
             let location = PEMBundleLocation(path: kubeletClientPath)
             results.append(Self.scan(location, name: URL(fileURLWithPath: kubeletClientPath).lastPathComponent, role: .kubeletClient,
                                      authority: nil, externallyManaged: false))
@@ -39,11 +42,12 @@ public struct PKIScan: Sendable {
     private static func scan(_ location: some CertificateLocation, name: String, role: ScannedCertificate.Role,
                              authority: String?, externallyManaged: Bool) -> ScannedCertificate {
         let state: ScannedCertificate.State
-        var user: String?
+        var user: String?, certificateFile: String?
         do {
             if let found = try location.readCertificate() {
                 state = .present(found.certificate)
                 user = found.kubeconfigUser
+                certificateFile = found.file
             } else {
                 state = .missing
             }
@@ -52,8 +56,16 @@ public struct PKIScan: Sendable {
         } catch {
             state = .unreadable(PKIError(.io, "cannot read \(location.path): \(error)"))
         }
-        return ScannedCertificate(name: name, role: role, file: location.path, kubeconfigUser: user, authority: authority,
+        return ScannedCertificate(name: name, role: role, file: location.path, certificateFile: certificateFile, kubeconfigUser: user, authority: authority,
                                   externallyManaged: externallyManaged, state: state)
+    }
+}
+
+extension PKIScan {
+    /// True when both paths reach the same file, symlinks followed.
+    static func sameFile(_ first: String, _ second: String) -> Bool {
+        let resolved = [first, second].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardizedFileURL.path }
+        return resolved[0] == resolved[1]
     }
 }
 

@@ -54,9 +54,7 @@ public struct RenewalPass: Sendable {
         public var problems: [String] = []
         public var nextPass: Date = .distantFuture
 
-        public var renewedNames: [CertificateName] {
-            renewal?.outcomes.filter { $0.kind == .renewed }.map(\.name) ?? []
-        }
+        public var renewedNames: [CertificateName] { renewal?.renewedNames ?? [] }
     }
 
     public let config: ClusterConfig
@@ -104,7 +102,7 @@ public struct RenewalPass: Sendable {
             outcome.items.append(item(name, certificate, attempt: attempts[scanned.name], now: now))
         }
 
-        let due = outcome.items.filter(\.renewNow).map(\.name)
+        let due = Self.renewedTogether(outcome.items, now: now)
         if !due.isEmpty {
             try await renew(due, attempts: attempts, now: now, into: &outcome)
         }
@@ -114,6 +112,18 @@ public struct RenewalPass: Sendable {
             outcome.nextPass = min(outcome.nextPass, now + min(policy.firstRetryDelay, policy.checkInterval))
         }
         return outcome
+    }
+
+    /// What to renew now: every due item, and with it every other item its static pod loads, so that a component
+    /// restarts once per renewal window rather than once per certificate. An item held back by a failure's backoff
+    /// waits for its own retry.
+    static func renewedTogether(_ items: [Item], now: Date) -> [CertificateName] {
+        var names = Set(items.filter(\.renewNow).map(\.name))
+        let held = Set(items.filter { $0.retryAt.map { $0 > now } ?? false }.map(\.name))
+        for component in CertificateCatalogue.components(loading: names) {
+            names.formUnion(component.certificates.filter { sibling in items.contains { $0.name == sibling } && !held.contains(sibling) })
+        }
+        return names.sorted()
     }
 
     private func item(_ name: CertificateName, _ certificate: Certificate, attempt: RenewalAttempt?, now: Date) -> Item {

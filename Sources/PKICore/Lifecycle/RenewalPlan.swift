@@ -67,11 +67,12 @@ struct RenewalPlan: Sendable {
 
 extension CertificateTemplate {
     /// kubeadm's renewal template: CN, O, DNS and IP SANs and extended key usages of the current
-    /// certificate, whatever the config says now; the catalogue's key usage; fresh serial and validity.
+    /// certificate, whatever the config says now, the names encoded as they are there; the catalogue's key usage;
+    /// fresh serial and validity.
     static func renewing(_ current: Certificate, serial: UInt64, now: Date, validity: TimeInterval) -> CertificateTemplate {
         let sans = current.subjectAltNames
         return CertificateTemplate(
-            subject: DistinguishedName(commonName: current.subject.commonName ?? "", organizations: current.subject.organizations),
+            subject: DistinguishedName(entries: current.subject.entries(of: [.organization]) + current.subject.entries(of: [.commonName]).suffix(1)),
             serialNumber: serial,
             notBefore: now - backdate,
             notAfter: now + validity,

@@ -47,18 +47,27 @@ public final class Inventory: Sendable {
         }
     }
 
-    /// Records a scan in one transaction: every scanned item is inserted or replaced, and rows for names the scan
-    /// no longer has (a catalogue change such as switching to external etcd) are deleted; `history` keeps their past.
-    /// Items the catalogue still names but whose file is gone stay, with state `missing`.
-    public func refresh(from scan: [ScannedCertificate], at date: Date) throws {
-        let records = try scan.map { try InventoryRecord(scanned: $0, seenAt: date) }
+    /// The form of a certificate directory rows are keyed by: absolute, without `.`, `..` or a trailing slash, so
+    /// `./pki` and `/root/pki/` are one directory. Symlinks are left alone: the path is what the operator configured.
+    public static func directoryKey(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// Records a scan of the certificate directory `directory` in one transaction: every scanned item is inserted or
+    /// replaced, and that directory's rows for names the scan no longer has (a catalogue change such as switching to
+    /// external etcd) are deleted; `history` keeps their past. Items the catalogue still names but whose file is gone
+    /// stay, with state `missing`. Rows of other directories are never touched.
+    public func refresh(from scan: [ScannedCertificate], certificateDirectory directory: String, at date: Date) throws {
+        let key = Self.directoryKey(directory)
+        let records = try scan.map { try InventoryRecord(scanned: $0, certificateDirectory: key, seenAt: date) }
         let names = Set(records.map(\.name))
         try write { db in
             for record in records {
                 try db.cachedStatement(sql: InventoryRecord.insertSQL).execute(arguments: record.arguments)
             }
-            for stale in try String.fetchAll(db, sql: "SELECT name FROM certificate") where !names.contains(stale) {
-                try db.execute(sql: "DELETE FROM certificate WHERE name = ?", arguments: [stale])
+            for stale in try String.fetchAll(db, sql: "SELECT name FROM certificate WHERE cert_dir = ?", arguments: [key])
+            where !names.contains(stale) {
+                try db.execute(sql: "DELETE FROM certificate WHERE cert_dir = ? AND name = ?", arguments: [key, stale])
             }
         }
     }
@@ -67,31 +76,45 @@ public final class Inventory: Sendable {
         try write { db in try db.execute(sql: HistoryEntry.insertSQL, arguments: entry.arguments) }
     }
 
-    /// Every catalogue item, ordered by name.
-    public func records() throws -> [InventoryRecord] {
-        try fetchRecords("SELECT \(InventoryRecord.columns) FROM certificate ORDER BY name", [])
+    /// The catalogue items of one certificate directory, or of all, ordered by directory and name.
+    public func records(certificateDirectory directory: String? = nil) throws -> [InventoryRecord] {
+        if let directory {
+            return try fetchRecords("SELECT \(InventoryRecord.columns) FROM certificate WHERE cert_dir = ? ORDER BY name",
+                                    [Self.directoryKey(directory)])
+        }
+        return try fetchRecords("SELECT \(InventoryRecord.columns) FROM certificate ORDER BY cert_dir, name", [])
     }
 
     // bench/inventory-bench.sh times this exact query (it reads this literal and InventoryRecord.columns). The
-    // (not_after, name) index serves both the range and the order; rows without a certificate have a NULL
-    // not_after and never match.
-    static let expiringSQL = "SELECT \(InventoryRecord.columns) FROM certificate WHERE not_after < ? ORDER BY not_after, name"
+    // (cert_dir, not_after, name) index serves the directory, the range and the order; rows without a certificate
+    // have a NULL not_after and never match.
+    static let expiringSQL = "SELECT \(InventoryRecord.columns) FROM certificate WHERE cert_dir = ? AND not_after < ? ORDER BY not_after, name"
 
-    /// Certificates whose notAfter is before `date`, soonest first (already expired ones included).
-    public func expiring(before date: Date) throws -> [InventoryRecord] {
-        try fetchRecords(Self.expiringSQL, [date.inventorySeconds])
+    /// The certificates of `directory` whose notAfter is before `date`, soonest first (already expired ones included).
+    public func expiring(before date: Date, certificateDirectory directory: String) throws -> [InventoryRecord] {
+        try fetchRecords(Self.expiringSQL, [Self.directoryKey(directory), date.inventorySeconds])
     }
 
-    /// Issuances and renewals, newest first; all of them, or those of one catalogue name.
-    public func history(name: String? = nil) throws -> [HistoryEntry] {
-        let order = "ORDER BY at DESC, id DESC"
+    /// Issuances, renewals and restarts, newest first: all of them, or those of one certificate directory (with the
+    /// node's restarts), of one name, since a date.
+    public func history(name: String? = nil, certificateDirectory directory: String? = nil, since: Date? = nil) throws -> [HistoryEntry] {
+        var conditions: [String] = [], arguments: StatementArguments = []
+        if let directory {
+            conditions.append("(cert_dir = ? OR cert_dir IS NULL)")
+            arguments += [Self.directoryKey(directory)]
+        }
+        if let name {
+            conditions.append("name = ?")
+            arguments += [name]
+        }
+        if let since {
+            conditions.append("at >= ?")
+            arguments += [since.inventorySeconds]
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try read { db in
-            let rows = if let name {
-                try Row.fetchAll(db, sql: "SELECT * FROM history WHERE name = ? \(order)", arguments: [name])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM history \(order)")
-            }
-            return try rows.map { try HistoryEntry(row: $0) }
+            try Row.fetchAll(db, sql: "SELECT * FROM history \(filter) ORDER BY at DESC, id DESC", arguments: arguments)
+                .map { try HistoryEntry(row: $0) }
         }
     }
 

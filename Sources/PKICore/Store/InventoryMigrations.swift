@@ -70,10 +70,58 @@ enum InventorySchema {
         );
         """
 
+    /// Version 3: rows are keyed by certificate directory as well as name, so a run against another directory (a
+    /// demo in ./cluster, an empty directory) never touches this node's rows, and each row names the file holding
+    /// its certificate (a kubeconfig may name the kubelet's). Existing rows keep the directory of their `ca` row (the
+    /// cluster CA's file, less its name: `rtrim` by every character but "/");
+    /// without one they are dropped (the next scan writes them again; history is kept either way). History rows
+    /// get the directory too, except restarts, which belong to the node rather than to a directory.
+    static let v3 = """
+        CREATE TABLE certificate_v3 (
+            cert_dir TEXT NOT NULL,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            file TEXT NOT NULL,
+            certificate_file TEXT NOT NULL,
+            kubeconfig_user TEXT,
+            authority TEXT,
+            externally_managed INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('present', 'missing', 'error')),
+            error TEXT,
+            subject TEXT,
+            issuer TEXT,
+            serial TEXT,
+            fingerprint TEXT,
+            pin TEXT,
+            not_before INTEGER,
+            not_after INTEGER,
+            sans TEXT,
+            key_algorithm TEXT,
+            last_seen INTEGER NOT NULL,
+            PRIMARY KEY (cert_dir, name)
+        );
+        INSERT INTO certificate_v3
+            SELECT node.dir, c.name, c.role, c.file, c.file, c.kubeconfig_user, c.authority, c.externally_managed, c.state,
+                   c.error, c.subject, c.issuer, c.serial, c.fingerprint, c.pin, c.not_before, c.not_after, c.sans,
+                   c.key_algorithm, c.last_seen
+            FROM certificate AS c,
+                 (SELECT rtrim(rtrim(file, replace(file, '/', '')), '/') AS dir FROM certificate
+                  WHERE name = 'ca' AND role = 'CA') AS node;
+        DROP TABLE certificate;
+        ALTER TABLE certificate_v3 RENAME TO certificate;
+        CREATE INDEX certificate_expiry ON certificate(cert_dir, not_after, name);
+        ALTER TABLE history ADD COLUMN cert_dir TEXT;
+        UPDATE history SET cert_dir = (SELECT cert_dir FROM certificate WHERE name = 'ca' LIMIT 1)
+            WHERE result NOT IN ('restarted', 'restart-failed');
+        DROP INDEX history_name_at;
+        CREATE INDEX history_dir_at ON history(cert_dir, at);
+        """
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
         migrator.registerMigration("v2") { db in try db.execute(sql: v2) }
+        migrator.registerMigration("v3") { db in try db.execute(sql: v3) }
         return migrator
     }
 

@@ -13,11 +13,16 @@ public struct InventoryRecord: Sendable, Equatable {
         case error
     }
 
-    /// Catalogue name, the primary key: one row per catalogue item.
+    /// The certificate directory of the scan that wrote the row (see `Inventory.directoryKey`); with `name`, the
+    /// primary key: one row per catalogue item of each directory.
+    public let certificateDirectory: String
+    /// Catalogue name.
     public let name: String
     public let role: ScannedCertificate.Role
-    /// The certificate file, or the kubeconfig file holding it.
+    /// The certificate file, or the kubeconfig file holding or naming it.
     public let file: String
+    /// The file holding the certificate's bytes (see `ScannedCertificate.certificateFile`).
+    public let certificateFile: String
     public let kubeconfigUser: String?
     /// Catalogue name of the signing CA.
     public let authority: String?
@@ -45,7 +50,7 @@ public struct InventoryRecord: Sendable, Equatable {
 
 extension InventoryRecord {
     /// Builds the record of one scanned item; throws only when OpenSSL cannot encode a certificate it parsed.
-    public init(scanned: ScannedCertificate, seenAt: Date) throws {
+    public init(scanned: ScannedCertificate, certificateDirectory: String, seenAt: Date) throws {
         var state = State.present, error: String?
         var certificate: Certificate?
         switch scanned.state {
@@ -55,7 +60,8 @@ extension InventoryRecord {
         }
         let sans = certificate.map { $0.subjectAltNames.dnsNames + $0.subjectAltNames.ipAddresses.map(\.description) }
         self.init(
-            name: scanned.name, role: scanned.role, file: scanned.file, kubeconfigUser: scanned.kubeconfigUser,
+            certificateDirectory: certificateDirectory, name: scanned.name, role: scanned.role, file: scanned.file,
+            certificateFile: scanned.certificateFile, kubeconfigUser: scanned.kubeconfigUser,
             authority: scanned.authority, externallyManaged: scanned.externallyManaged, state: state, error: error,
             subject: certificate?.subject.description, issuer: certificate?.issuer.description,
             serial: certificate?.serialNumberHex, fingerprint: try certificate?.sha256Fingerprint().lowercaseHex,
@@ -68,16 +74,16 @@ extension InventoryRecord {
 
     /// Every column, in the order of `arguments` and `init(row:)`. Rows are read by position, not by name: for a
     /// large `Inventory.expiring(before:)` result, per-value name lookups cost more than SQLite's whole query.
-    static let columns = "name, role, file, kubeconfig_user, authority, externally_managed, state, error, subject, issuer, serial, fingerprint, pin, not_before, not_after, sans, key_algorithm, last_seen"
+    static let columns = "cert_dir, name, role, file, certificate_file, kubeconfig_user, authority, externally_managed, state, error, subject, issuer, serial, fingerprint, pin, not_before, not_after, sans, key_algorithm, last_seen"
 
     var arguments: StatementArguments {
-        [name, role.rawValue, file, kubeconfigUser, authority, externallyManaged, state.rawValue, error,
+        [certificateDirectory, name, role.rawValue, file, certificateFile, kubeconfigUser, authority, externallyManaged, state.rawValue, error,
          subject, issuer, serial, fingerprint, pin, notBefore?.inventorySeconds, notAfter?.inventorySeconds,
          state == .present ? Self.encodeSANs(subjectAltNames) : nil, keyAlgorithm, lastSeen.inventorySeconds]
     }
 
     // REPLACE is enough for an upsert: the table has no foreign keys or triggers that a delete+insert would fire.
-    static let insertSQL = "INSERT OR REPLACE INTO certificate (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insertSQL = "INSERT OR REPLACE INTO certificate (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     /// Reads a row of `SELECT \(columns)`; `database` names the file in errors.
     init(row: Row, database: String) throws {
@@ -86,12 +92,12 @@ extension InventoryRecord {
             defer { position += 1 }
             return try row.decode(atIndex: position)
         }
-        let name: String = try next()
+        let certificateDirectory: String = try next(), name: String = try next()
         func damaged(_ what: String) -> PKIError {
             PKIError(.inventoryDamaged, "\(database) holds an unknown \(what) for \(name); move the file away or pass --db FILE")
         }
         guard let role = ScannedCertificate.Role(rawValue: try next()) else { throw damaged("role") }
-        let file: String = try next(), kubeconfigUser: String? = try next(), authority: String? = try next()
+        let file: String = try next(), certificateFile: String = try next(), kubeconfigUser: String? = try next(), authority: String? = try next()
         let externallyManaged: Bool = try next()
         guard let state = State(rawValue: try next()) else { throw damaged("state") }
         let error: String? = try next(), subject: String? = try next(), issuer: String? = try next()
@@ -100,7 +106,8 @@ extension InventoryRecord {
         guard let sans = Self.decodeSANs(try next()) else { throw damaged("subjectAltName list") }
         let keyAlgorithm: String? = try next(), lastSeen: Int64 = try next()
         self.init(
-            name: name, role: role, file: file, kubeconfigUser: kubeconfigUser, authority: authority,
+            certificateDirectory: certificateDirectory, name: name, role: role, file: file, certificateFile: certificateFile,
+            kubeconfigUser: kubeconfigUser, authority: authority,
             externallyManaged: externallyManaged, state: state, error: error, subject: subject, issuer: issuer,
             serial: serial, fingerprint: fingerprint, pin: pin,
             notBefore: notBefore.map(Date.init(inventorySeconds:)), notAfter: notAfter.map(Date.init(inventorySeconds:)),
@@ -146,13 +153,15 @@ extension InventoryRecord {
     }
 }
 
-/// One issuance or renewal attempt, as pkictl or pkid made it.
+/// One issuance, renewal or restart, as pkictl or pkid made it.
 public struct HistoryEntry: Sendable, Equatable {
     public let at: Date
     /// "pkictl" or "pkid".
     public let actor: String
-    /// Catalogue name.
+    /// Catalogue name, or a component's for a restart.
     public let name: String
+    /// The certificate directory it happened in; nil for a restart, which belongs to the node.
+    public let certificateDirectory: String?
     public let oldSerial: String?
     public let newSerial: String?
     public let oldNotAfter: Date?
@@ -162,11 +171,12 @@ public struct HistoryEntry: Sendable, Equatable {
     public let error: String?
 
     /// Dates are cut to whole seconds, as the database stores them.
-    public init(at: Date, actor: String, name: String, oldSerial: String? = nil, newSerial: String? = nil,
-                oldNotAfter: Date? = nil, newNotAfter: Date? = nil, result: String, error: String? = nil) {
+    public init(at: Date, actor: String, name: String, certificateDirectory: String? = nil, oldSerial: String? = nil,
+                newSerial: String? = nil, oldNotAfter: Date? = nil, newNotAfter: Date? = nil, result: String, error: String? = nil) {
         self.at = Date(inventorySeconds: at.inventorySeconds)
         self.actor = actor
         self.name = name
+        self.certificateDirectory = certificateDirectory
         self.oldSerial = oldSerial
         self.newSerial = newSerial
         self.oldNotAfter = oldNotAfter.map { Date(inventorySeconds: $0.inventorySeconds) }
@@ -176,12 +186,12 @@ public struct HistoryEntry: Sendable, Equatable {
     }
 
     var arguments: StatementArguments {
-        [at.inventorySeconds, actor, name, oldSerial, newSerial, oldNotAfter?.inventorySeconds, newNotAfter?.inventorySeconds, result, error]
+        [at.inventorySeconds, actor, name, certificateDirectory, oldSerial, newSerial, oldNotAfter?.inventorySeconds, newNotAfter?.inventorySeconds, result, error]
     }
 
     static let insertSQL = """
-        INSERT INTO history (at, actor, name, old_serial, new_serial, old_not_after, new_not_after, result, error)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO history (at, actor, name, cert_dir, old_serial, new_serial, old_not_after, new_not_after, result, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     init(row: Row) throws {
@@ -189,7 +199,7 @@ public struct HistoryEntry: Sendable, Equatable {
         let newNotAfter: Int64? = try row.decode(forColumn: "new_not_after")
         self.init(
             at: Date(inventorySeconds: try row.decode(forColumn: "at")), actor: try row.decode(forColumn: "actor"),
-            name: try row.decode(forColumn: "name"), oldSerial: try row.decode(forColumn: "old_serial"),
+            name: try row.decode(forColumn: "name"), certificateDirectory: try row.decode(forColumn: "cert_dir"), oldSerial: try row.decode(forColumn: "old_serial"),
             newSerial: try row.decode(forColumn: "new_serial"), oldNotAfter: oldNotAfter.map(Date.init(inventorySeconds:)),
             newNotAfter: newNotAfter.map(Date.init(inventorySeconds:)), result: try row.decode(forColumn: "result"),
             error: try row.decode(forColumn: "error")

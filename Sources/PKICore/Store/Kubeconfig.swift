@@ -75,7 +75,7 @@ public struct Kubeconfig: Sendable, Equatable {
     /// Reads the current context's cluster and user; `source` names the file in errors.
     public static func parse(_ data: Data, source: String) throws -> Kubeconfig {
         func invalid(_ why: String) -> PKIError {
-            PKIError(.unreadableKubeconfig, "kubeconfig \(source) \(why); restore it from a backup or remove it to have it regenerated")
+            PKIError(.unreadableKubeconfig, "kubeconfig \(source) \(why); restore it from a backup (pkictl renew keeps one in pki-backup next to the cert dir)")
         }
         let document: KubeconfigDocument
         do {

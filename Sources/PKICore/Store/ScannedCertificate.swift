@@ -20,8 +20,11 @@ public struct ScannedCertificate: Sendable {
     /// Catalogue name (`apiserver`, `etcd-ca`, `admin.conf`, `kubelet-client-current.pem`).
     public let name: String
     public let role: Role
-    /// The certificate file, or the kubeconfig file holding it.
+    /// The certificate file, or the kubeconfig file holding or naming it.
     public let file: String
+    /// The file whose bytes are the certificate: `file`, or the file a kubeconfig names (kubelet.conf's
+    /// kubelet-client-current.pem). Metrics label a certificate with it.
+    public let certificateFile: String
     /// The kubeconfig user whose embedded certificate this is.
     public let kubeconfigUser: String?
     /// Catalogue name of the signing CA (nil for CAs and the kubelet client certificate).
@@ -30,10 +33,12 @@ public struct ScannedCertificate: Sendable {
     public let externallyManaged: Bool
     public let state: State
 
-    public init(name: String, role: Role, file: String, kubeconfigUser: String?, authority: String?, externallyManaged: Bool, state: State) {
+    public init(name: String, role: Role, file: String, certificateFile: String? = nil, kubeconfigUser: String?, authority: String?,
+                externallyManaged: Bool, state: State) {
         self.name = name
         self.role = role
         self.file = file
+        self.certificateFile = certificateFile ?? file
         self.kubeconfigUser = kubeconfigUser
         self.authority = authority
         self.externallyManaged = externallyManaged

@@ -15,6 +15,7 @@ struct DaemonContext: Sendable {
 
     static func make(_ settings: DaemonOptions, clock: any WallClock, logger: Logger) throws -> DaemonContext {
         let config = try settings.paths.resolve()
+        try checkHoldsPKI(config)
         // pkid keeps its promises (backoff, held manifests, owed restarts) in the database, so it needs one.
         let inventory = try Inventory(path: settings.paths.db ?? Inventory.defaultPath)
         let recorder = InventoryRecorder(inventory: inventory, actor: "pkid", scan: settings.paths.scan(config))
@@ -27,32 +28,27 @@ struct DaemonContext: Sendable {
         let pass = RenewalPass(config: config, recorder: recorder, policy: policy,
                                backupDirectory: { CertificateRenewal.defaultBackupDirectory(certificatesDir: certificatesDir, now: $0) },
                                clock: clock, log: renewalLog)
-        let restarter: (any StaticPodRestarter)?
-        switch settings.restartStrategy {
-        case .manifest:
-            let restart = ManifestRestart(manifestsDir: settings.manifestsDir, holdingDir: settings.resolvedHoldingDir,
-                                          restartWait: settings.restartWait.seconds, inventory: inventory, clock: clock, log: log)
-            try restart.checkDirectories()
-            restarter = restart
-        case .crictl:
-            restarter = CrictlRestart(crictlPath: settings.crictl, nodeName: config.nodeName, runner: CommandRunner(clock: clock), log: log)
-        case .none:
-            restarter = nil
-        }
-        let probe = ComponentHealthCheck(config: config, overrides: settings.healthOverrides)
-        let rollout = restarter.map { StaticPodRollout(restarter: $0, probe: probe, healthTimeout: settings.healthTimeout.seconds, clock: clock) }
-        let restarts = StaticPodRestarts(inventory: inventory, actor: "pkid", rollout: rollout, retryInterval: settings.checkInterval.seconds,
-                                         clock: clock, log: log)
+        let restarts = try settings.restarts.restarts(config: config, inventory: inventory, actor: "pkid",
+                                                      retryInterval: settings.checkInterval.seconds, clock: clock, log: log)
         return DaemonContext(settings: settings, config: config, pass: pass, restarts: restarts, clock: clock)
+    }
+
+    /// pkid keeps a PKI current and never makes one: a cert dir without the cluster CA is a wrong path, said at
+    /// start rather than reported as a quiet pass with nothing to renew.
+    static func checkHoldsPKI(_ config: ClusterConfig) throws {
+        let authority = AuthorityName.ca.spec.location(in: config.pkiDirectory).path
+        guard FileManager.default.fileExists(atPath: authority) else {
+            throw PKIError(.invalidInput, "certificate directory \(config.certificatesDir) holds no PKI (no \(authority)); pass --cert-dir of the node's PKI (default \(NodeLayout.certificatesDir)) or run pkictl init first")
+        }
     }
 
     /// A pkid that died while a manifest was held left it in the holding dir: put it back before anything else,
     /// whatever restart strategy is configured now.
     static func restoreHeldManifests(_ settings: DaemonOptions, clock: any WallClock, logger: Logger) throws {
-        let holdingDir = settings.resolvedHoldingDir
+        let holdingDir = settings.restarts.resolvedHoldingDir
         guard FileManager.default.fileExists(atPath: holdingDir) else { return }
         let inventory = try? Inventory(path: settings.paths.db ?? Inventory.defaultPath)
-        let recovery = ManifestRestart(manifestsDir: settings.manifestsDir, holdingDir: holdingDir, restartWait: 0,
+        let recovery = ManifestRestart(manifestsDir: settings.restarts.manifestsDir, holdingDir: holdingDir, restartWait: 0,
                                        inventory: inventory, clock: clock, log: .logger(logger))
         _ = try recovery.restoreHeld()
     }

@@ -24,7 +24,22 @@ actor DaemonMetrics {
     private var renewals: [LabelPair: Int] = [:]
     private var restarts: [LabelPair: Int] = [:]
     private var lastPass: Date?
-    private(set) var lastPassSucceeded = false
+    private var lastPassSucceeded = false
+    /// Components whose restart is still owed after the last pass.
+    private var pendingRestarts: Set<ComponentName> = []
+
+    /// Ready when the last pass succeeded and no restart is owed: until then some component may still run on
+    /// the certificates it replaced.
+    var isReady: Bool { lastPassSucceeded && pendingRestarts.isEmpty }
+
+    /// What /readyz says.
+    var readiness: String {
+        if !lastPassSucceeded { return lastPass == nil ? "no pass has finished yet\n" : "last pass did not succeed\n" }
+        if !pendingRestarts.isEmpty {
+            return "restart owed: \(ComponentName.allCases.filter(pendingRestarts.contains).map(\.rawValue).joined(separator: ", "))\n"
+        }
+        return "ok\n"
+    }
 
     private struct LabelPair: Hashable, Comparable {
         let first: String
@@ -32,10 +47,11 @@ actor DaemonMetrics {
         static func < (a: LabelPair, b: LabelPair) -> Bool { (a.first, a.second) < (b.first, b.second) }
     }
 
-    func recordPass(_ outcome: RenewalPass.Outcome, succeeded: Bool, at date: Date) {
+    func recordPass(_ outcome: RenewalPass.Outcome, succeeded: Bool, pendingRestarts owed: [ComponentName], at date: Date) {
+        pendingRestarts = Set(owed)
         certificates = outcome.scanned.compactMap { scanned in
             guard let certificate = scanned.certificate else { return nil }
-            return CertificateSample(name: scanned.name, filepath: scanned.file, subjectCN: certificate.subject.commonName ?? "",
+            return CertificateSample(name: scanned.name, filepath: scanned.certificateFile, subjectCN: certificate.subject.commonName ?? "",
                                      issuerCN: certificate.issuer.commonName ?? "", serialNumber: certificate.serialNumberDecimal,
                                      notBefore: certificate.notBefore, notAfter: certificate.notAfter)
         }
@@ -93,6 +109,8 @@ actor DaemonMetrics {
                authorities.keys.sorted().map { ([("name", $0)], authorities[$0]?.inWarningWindow == true ? 1 : 0) })
         family("pkid_component_restarts_total", "counter", "Static pod restarts by component and result.",
                restarts.keys.sorted().map { ([("component", $0.first), ("result", $0.second)], Double(restarts[$0] ?? 0)) })
+        family("pkid_pending_restarts", "gauge", "1 while a component's restart is owed: it may still use replaced certificates.",
+               ComponentName.allCases.map { ([("component", $0.rawValue)], pendingRestarts.contains($0) ? 1 : 0) })
         family("pkid_last_pass_timestamp_seconds", "gauge", "When the last pass finished, as unix seconds.",
                lastPass.map { [([], $0.timeIntervalSince1970)] } ?? [])
         family("pkid_last_pass_success", "gauge", "1 when the last pass succeeded.",

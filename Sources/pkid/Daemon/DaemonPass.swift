@@ -36,7 +36,7 @@ struct DaemonPass {
         for problem in restarts.problems { logger.error("\(problem)") }
         let next = min(outcome.nextPass, restarts.retryAt ?? .distantFuture)
         let succeeded = problems.isEmpty
-        await metrics.recordPass(outcome, succeeded: succeeded, at: clock.date)
+        await metrics.recordPass(outcome, succeeded: succeeded, pendingRestarts: restarts.owed, at: clock.date)
         logger.info("pass finished", metadata: ["succeeded": "\(succeeded)", "renewed": "\(outcome.renewedNames.count)"])
         return max(next, clock.date + 1)
     }

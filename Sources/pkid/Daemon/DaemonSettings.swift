@@ -41,7 +41,7 @@ public enum DaemonSettings {
 enum DaemonConfigFile {
     /// Every option name DaemonOptions declares, as its flag is spelled without dashes.
     static var optionNames: [String] {
-        (names(of: DaemonOptions()) + names(of: PathOptions())).filter { $0 != "paths" }.sorted()
+        (names(of: DaemonOptions()) + names(of: PathOptions()) + names(of: RestartOptions())).filter { !["paths", "restarts"].contains($0) }.sorted()
     }
 
     /// The keys of the `health:` section and the flags they stand for.

@@ -26,7 +26,7 @@ public struct PKIDCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("pkid's YAML config file. (default: \(DaemonSettings.defaultConfigFile), if present)", valueName: "file"))
     var configFile: String?
 
-    @Flag(help: "Run one pass (renewals and restarts), then exit: 0 when it succeeded.")
+    @Flag(help: "Run one pass (renewals and restarts), then exit: 0 when it succeeded and no restart is still owed.")
     var once = false
 
     /// Declared here for --help and to check the command line; the effective values merge the config file under it.
@@ -88,6 +88,8 @@ public struct PKIDCommand: AsyncParsableCommand {
         do {
             try DaemonContext.restoreHeldManifests(settings, clock: clock, logger: logger)
             context = try DaemonContext.make(settings, clock: clock, logger: logger)
+            // Checked before the first pass, not found after it: the address is bound for real only then.
+            if !once { try settings.listen.checkBindable() }
         } catch {
             FileHandle.standardError.write(Data("pkid: \((error as? PKIError)?.message ?? "\(error)")\n".utf8))
             return 2
@@ -95,7 +97,7 @@ public struct PKIDCommand: AsyncParsableCommand {
         let metrics = DaemonMetrics()
         if once {
             _ = await DaemonPass(context: context, metrics: metrics, logger: logger).run()
-            return await metrics.lastPassSucceeded ? 0 : 1
+            return await metrics.isReady ? 0 : 1
         }
         let service = RenewalService(reload: reload, initial: context, metrics: metrics, logger: logger)
         let listen = settings.listen

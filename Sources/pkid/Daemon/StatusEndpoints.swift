@@ -1,7 +1,8 @@
 import Hummingbird
 import PKILifecycle
 
-/// /metrics (Prometheus text), /healthz (the process answers) and /readyz (the last pass succeeded).
+/// /metrics (Prometheus text), /healthz (the process answers) and /readyz (the last pass succeeded and no
+/// restart is owed).
 enum StatusEndpoints {
     static func router(metrics: DaemonMetrics) -> Router<BasicRequestContext> {
         let router = Router()
@@ -12,9 +13,9 @@ enum StatusEndpoints {
         }
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
-            let ready = await metrics.lastPassSucceeded
+            let (ready, text) = (await metrics.isReady, await metrics.readiness)
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: ready ? "ok\n" : "last pass did not succeed\n")))
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         return router
     }

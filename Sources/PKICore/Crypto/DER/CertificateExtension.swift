@@ -48,11 +48,11 @@ extension SubjectAltNames {
 }
 
 extension DistinguishedName {
-    /// RDNSequence with one attribute per RDN, in entry order. Values are UTF8String, except countryName, which
-    /// X.520 makes a PrintableString.
+    /// RDNSequence with one attribute per RDN, in entry order, each value a PrintableString or UTF8String as the
+    /// entry says (by default as Go chooses).
     var der: [UInt8] {
         DER.sequence(entries.map { entry in
-            let tag = entry.attribute == .country ? DER.printableStringTag : DER.utf8StringTag
+            let tag = entry.effectiveEncoding == .printable ? DER.printableStringTag : DER.utf8StringTag
             return DER.set(DER.sequence(entry.attribute.objectIdentifier + DER.element(tag, Array(entry.value.utf8))))
         })
     }

@@ -20,6 +20,21 @@ public struct CrictlRestart: StaticPodRestarter {
         self.log = log
     }
 
+    /// Finds out at start, not at the first restart months later, that crictl cannot be run: an executable file at
+    /// the path, or for a bare name in a directory of PATH.
+    public func checkRunnable(path environmentPath: String? = ProcessInfo.processInfo.environment["PATH"]) throws {
+        let candidates = crictlPath.contains("/") ? [crictlPath]
+            : (environmentPath ?? "").split(separator: ":").map { ($0.isEmpty ? "." : String($0)) + "/" + crictlPath }
+        let runnable = candidates.contains { candidate in
+            var status = stat()
+            return stat(candidate, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG && access(candidate, X_OK) == 0
+        }
+        guard runnable else {
+            let named = crictlPath.contains("/") ? crictlPath : "\(crictlPath) (on PATH)"
+            throw PKIError(.invalidInput, "crictl \(named) is not an executable file; install crictl, pass --crictl PATH, or use --restart-strategy manifest")
+        }
+    }
+
     public func restart(_ component: StaticPodComponent) async throws {
         let podName = "\(component.name)-\(nodeName)"
         let listed = try await crictl(["pods", "--namespace", KubeadmObjects.namespace, "--name", podName, "-q"])

@@ -13,6 +13,9 @@ public protocol CertificateLocation: Sendable {
     func readCertificate() throws -> LocatedCertificate?
     /// Certificate, key and what the location says about its CA and server; nil when the certificate is absent.
     func readCredentials() throws -> StoredCredentials?
+    /// True when the certificate's owner rotates it (a kubeconfig naming the kubelet's own files): pkictl tracks it
+    /// and never judges, rewrites or advises removing it. Reads no certificate, so a broken rotation cannot hide it.
+    func isRotatedByOwner() throws -> Bool
     /// Files that exist although the certificate does not (a key without its certificate).
     func strayFiles() -> [String]
     /// Replaces, or first writes, the certificate and its key so that no reader ever sees them mismatched;

@@ -28,6 +28,8 @@ public struct KeyPairLocation: CertificateLocation {
         return StoredCredentials(certificate: certificate, key: try directory.readKey(baseName), keyPath: keyPath)
     }
 
+    public func isRotatedByOwner() -> Bool { false }
+
     public func strayFiles() -> [String] {
         FileManager.default.fileExists(atPath: path) || !FileManager.default.fileExists(atPath: keyPath) ? [] : [keyPath]
     }

@@ -67,6 +67,11 @@ public struct KubeconfigLocation: CertificateLocation {
         }
     }
 
+    public func isRotatedByOwner() throws -> Bool {
+        guard let kubeconfig = try read(), case .files = kubeconfig.credentials else { return false }
+        return true
+    }
+
     public func strayFiles() -> [String] { [] }
 
     public func write(_ certificate: IssuedCertificate, key: PrivateKey, authority: Certificate) throws {

@@ -23,6 +23,8 @@ public struct PEMBundleLocation: CertificateLocation {
                                  keyPath: path, isManagedElsewhere: true)
     }
 
+    public func isRotatedByOwner() -> Bool { true }
+
     public func strayFiles() -> [String] { [] }
 
     public func write(_ certificate: IssuedCertificate, key: PrivateKey, authority: Certificate) throws {

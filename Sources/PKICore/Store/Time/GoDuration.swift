@@ -1,14 +1,17 @@
 import Foundation
 import PKICrypto
 
-/// Go's `time.Duration` text form ("8760h", "87600h0m0s", "1h30m", "1.5h"), used by kubeadm's config.
+/// Go's `time.Duration` text form ("8760h", "87600h0m0s", "1h30m", "1.5h"), used by kubeadm's config; our own
+/// options also take days ("7d", "90d", "1d12h").
 public enum GoDuration {
     private static let units: [(String, Double)] = [
         ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
     ]
 
-    /// Seconds in `text`; nil when it is not a Go duration.
-    public static func seconds(_ text: String) -> TimeInterval? {
+    /// Seconds in `text`; nil when it is not a Go duration. `days` adds the unit `d` (24h), which kubeadm's and
+    /// cfssl's own parsers refuse, so files they also read never get it.
+    public static func seconds(_ text: String, days: Bool = false) -> TimeInterval? {
+        let units = days ? Self.units + [("d", 86400)] : Self.units
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         var sign = 1.0
         if let first = rest.first, first == "-" || first == "+" {
