@@ -20,6 +20,9 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
             case unreadableKey = "unreadable-key"
             case unreadableKubeconfig = "unreadable-kubeconfig"
             case keyMismatch = "key-mismatch"
+            case damagedKey = "damaged-key"
+            case badSignature = "bad-signature"
+            case symlinkedDirectory = "symlinked-directory"
             case missingKey = "missing-key"
             case missingCertificate = "missing-certificate"
             case wrongAuthority = "wrong-authority"
@@ -76,6 +79,10 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let unreadableKubeconfig = Code(.unreadableKubeconfig)
         /// A private key that is not the certificate's.
         public static let keyMismatch = Code(.keyMismatch)
+        /// A private key whose secret half does not produce its own public half (a corrupted file).
+        public static let damagedKey = Code(.damagedKey)
+        /// A signature just made does not verify with the signer's public key: nothing signed with it is written.
+        public static let badSignature = Code(.badSignature)
         /// A certificate without its key.
         public static let missingKey = Code(.missingKey)
         /// A key (or public key) without its certificate (or private key).
@@ -101,6 +108,8 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         /// Reading, writing or renaming a file failed.
         public static let io = Code(.io)
         public static let notWritable = Code(.notWritable)
+        /// A directory keys would be written into is a symbolic link.
+        public static let symlinkedDirectory = Code(.symlinkedDirectory)
         /// Another writer held the cert dir's lock for too long.
         public static let lockTimeout = Code(.lockTimeout)
 
