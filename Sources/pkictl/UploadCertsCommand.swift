@@ -17,7 +17,11 @@ struct UploadCertsCommand: AsyncParsableCommand {
         Kubernetes API; only then does the cluster delete \(KubeadmObjects.certsSecret) with its token after two hours. \
         download-certs refuses an expired upload in both modes.
 
-        Without a certificate key, a new one is made and printed once.
+        Every file is checked before anything is sealed, sent or written, as a joining node will use it: size, PEM, \
+        each key against its certificate or public key, CAs that are CAs valid today, and the 1 MiB a Secret holds. \
+        A CA certificate without its key (external CA mode) is uploaded alone, as kubeadm does.
+
+        Without a certificate key, a new one is made (after the checks) and printed once.
 
         \(CertificateKeyOptions.sourcesHelp)
         """
@@ -39,9 +43,8 @@ struct UploadCertsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let given = try key.load(configFile: paths.config)
-        let certificateKey = try given ?? CertificateKey.generate()
         let config = try paths.resolve()
-        let upload = CertificateUpload(config: config, key: certificateKey, log: .console)
+        let upload = CertificateUpload(config: config, key: given, log: .console)
         let client = try kubeconfig.map { try KubernetesClient.from(kubeconfigFile: $0) }
         let report: CertificateUpload.Report
         if let client {
@@ -56,12 +59,12 @@ struct UploadCertsCommand: AsyncParsableCommand {
             }
             report = made
         }
-        guard given == nil else { return }
+        guard let generated = report.generatedKey else { return }
         // The generated key goes where it cannot mix with a manifest on stdout.
         let toStderr = output == nil && kubeconfig == nil
         let show: (String) -> Void = { line in toStderr ? Console.error(line) : print(line) }
         show("[upload-certs] Using certificate key:")
-        show(certificateKey.hex)
+        show(generated.hex)
         show("Please note that the certificate-key gives access to cluster sensitive data, keep it secret!")
         show("As a safeguard, uploaded-certs will be deleted in two hours (at \(ISO8601DateFormatter().string(from: report.expiration))).")
     }
