@@ -9,7 +9,7 @@ import PKIStore
 public struct PathOptions: ParsableArguments, Sendable {
     public init() {}
 
-    @Option(name: .long, help: ArgumentHelp("kubeadm config file (InitConfiguration/ClusterConfiguration, v1beta3 or v1beta4).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("kubeadm config file (InitConfiguration/ClusterConfiguration, and JoinConfiguration for its certificate key; v1beta3 or v1beta4).", valueName: "file"))
     public var config: String?
 
     @Option(name: .long, help: ArgumentHelp("Certificate directory; wins over the config's certificatesDir. (default: \(NodeLayout.certificatesDir))", valueName: "dir"))

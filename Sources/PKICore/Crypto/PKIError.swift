@@ -16,6 +16,10 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
             case invalidInput = "invalid-input"
             case unknownName = "unknown-name"
             case fileNotFound = "file-not-found"
+            case fileTooLarge = "file-too-large"
+            case notARegularFile = "not-a-regular-file"
+            case insecurePermissions = "insecure-permissions"
+            case conflictingOptions = "conflicting-options"
             case unreadableCertificate = "unreadable-certificate"
             case unreadableKey = "unreadable-key"
             case unreadableKubeconfig = "unreadable-kubeconfig"
@@ -58,6 +62,7 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
             case tamperedBundle = "tampered-bundle"
             case expiredUpload = "expired-upload"
             case incompleteBundle = "incomplete-bundle"
+            case secretTooLarge = "secret-too-large"
             case invalidPin = "invalid-pin"
             case pinMismatch = "pin-mismatch"
             case restartFailed = "restart-failed"
@@ -72,6 +77,14 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let unknownName = Code(.unknownName)
         /// A file the operator named does not exist.
         public static let fileNotFound = Code(.fileNotFound)
+        /// A file larger than what it holds can ever need (a 50 MiB key); refused from its size, unread.
+        public static let fileTooLarge = Code(.fileTooLarge)
+        /// A FIFO, device, directory or dangling symlink where a file was expected.
+        public static let notARegularFile = Code(.notARegularFile)
+        /// A file holding a secret that others may read or that someone else owns.
+        public static let insecurePermissions = Code(.insecurePermissions)
+        /// Options that exclude each other (two sources of the certificate key).
+        public static let conflictingOptions = Code(.conflictingOptions)
 
         // Files of the PKI as found.
         public static let unreadableCertificate = Code(.unreadableCertificate)
@@ -149,6 +162,8 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let tamperedBundle = Code(.tamperedBundle)
         public static let expiredUpload = Code(.expiredUpload)
         public static let incompleteBundle = Code(.incompleteBundle)
+        /// More data than Kubernetes stores in one Secret (1 MiB).
+        public static let secretTooLarge = Code(.secretTooLarge)
 
         // Discovery pins.
         public static let invalidPin = Code(.invalidPin)

@@ -3,8 +3,8 @@ import PKICrypto
 import PKIStore
 import Yams
 
-/// The fields pkictl honours from a kubeadm config file (InitConfiguration + ClusterConfiguration,
-/// kubeadm.k8s.io/v1beta3 or v1beta4, multi-document; other kinds are ignored).
+/// The fields pkictl honours from a kubeadm config file (InitConfiguration + ClusterConfiguration, and a
+/// JoinConfiguration's certificate key, kubeadm.k8s.io/v1beta3 or v1beta4, multi-document; other kinds are ignored).
 public struct KubeadmConfigFile: Sendable, Equatable {
     public var nodeName: String?
     public var advertiseAddress: String?
@@ -21,6 +21,7 @@ public struct KubeadmConfigFile: Sendable, Equatable {
     public var encryptionAlgorithm: String?
     public var certificateValidityPeriod: String?
     public var caCertificateValidityPeriod: String?
+    public var certificateKey: ConfiguredCertificateKey?
 
     public static let supportedAPIVersions = ["kubeadm.k8s.io/v1beta3", "kubeadm.k8s.io/v1beta4"]
 
@@ -66,12 +67,15 @@ public struct KubeadmConfigFile: Sendable, Equatable {
             case "ClusterConfiguration":
                 sawKubeadmDocument = true
                 try config.readClusterConfiguration(reader)
+            case "JoinConfiguration":
+                sawKubeadmDocument = true
+                try config.readCertificateKey(reader, kind: kind, "controlPlane", "certificateKey")
             default:
                 continue
             }
         }
         guard sawKubeadmDocument else {
-            throw PKIError(.invalidInput, "config file \(source) has no InitConfiguration or ClusterConfiguration document (apiVersion kubeadm.k8s.io/v1beta4)")
+            throw PKIError(.invalidInput, "config file \(source) has no InitConfiguration, ClusterConfiguration or JoinConfiguration document (apiVersion kubeadm.k8s.io/v1beta4)")
         }
         return config
     }
@@ -80,6 +84,17 @@ public struct KubeadmConfigFile: Sendable, Equatable {
         nodeName = try reader.string("nodeRegistration", "name") ?? nodeName
         advertiseAddress = try reader.string("localAPIEndpoint", "advertiseAddress") ?? advertiseAddress
         bindPort = try reader.int("localAPIEndpoint", "bindPort") ?? bindPort
+        try readCertificateKey(reader, kind: "InitConfiguration", "certificateKey")
+    }
+
+    /// One key per file: two documents that both set one leave the command unable to tell which is meant.
+    private mutating func readCertificateKey(_ reader: FieldReader, kind: String, _ path: String...) throws {
+        guard let text = try reader.string(path), !text.isEmpty else { return }
+        let field = "\(kind) \(path.joined(separator: "."))"
+        if let certificateKey, certificateKey.text != text {
+            throw PKIError(.invalidInput, "config file \(reader.source) sets a certificate key in both \(certificateKey.field) and \(field); keep one")
+        }
+        certificateKey = ConfiguredCertificateKey(text: text, field: field)
     }
 
     private mutating func readClusterConfiguration(_ reader: FieldReader) throws {
@@ -133,6 +148,10 @@ private struct FieldReader {
     }
 
     func string(_ path: String...) throws -> String? {
+        try string(path)
+    }
+
+    func string(_ path: [String]) throws -> String? {
         guard let raw = try value(path) else { return nil }
         switch raw {
         case let text as String: return text
