@@ -16,6 +16,8 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
             case invalidInput = "invalid-input"
             case unknownName = "unknown-name"
             case fileNotFound = "file-not-found"
+            case invalidEncoding = "invalid-encoding"
+            case yamlAlias = "yaml-alias"
             case unreadableCertificate = "unreadable-certificate"
             case unreadableKey = "unreadable-key"
             case unreadableKubeconfig = "unreadable-kubeconfig"
@@ -69,6 +71,10 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let unknownName = Code(.unknownName)
         /// A file the operator named does not exist.
         public static let fileNotFound = Code(.fileNotFound)
+        /// A text file (config, kubeconfig, manifest) that is not UTF-8.
+        public static let invalidEncoding = Code(.invalidEncoding)
+        /// A YAML file that uses an alias (`*name`), which no reader expands.
+        public static let yamlAlias = Code(.yamlAlias)
 
         // Files of the PKI as found.
         public static let unreadableCertificate = Code(.unreadableCertificate)
