@@ -20,6 +20,8 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
             case notARegularFile = "not-a-regular-file"
             case insecurePermissions = "insecure-permissions"
             case conflictingOptions = "conflicting-options"
+            case invalidEncoding = "invalid-encoding"
+            case yamlAlias = "yaml-alias"
             case unreadableCertificate = "unreadable-certificate"
             case unreadableKey = "unreadable-key"
             case unreadableKubeconfig = "unreadable-kubeconfig"
@@ -85,6 +87,10 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let insecurePermissions = Code(.insecurePermissions)
         /// Options that exclude each other (two sources of the certificate key).
         public static let conflictingOptions = Code(.conflictingOptions)
+        /// A text file (config, kubeconfig, manifest) that is not UTF-8.
+        public static let invalidEncoding = Code(.invalidEncoding)
+        /// A YAML file that uses an alias (`*name`), which no reader expands.
+        public static let yamlAlias = Code(.yamlAlias)
 
         // Files of the PKI as found.
         public static let unreadableCertificate = Code(.unreadableCertificate)
