@@ -131,4 +131,40 @@ final class HostileInputTests: EndToEndTestCase {
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
         }
     }
+
+    /// A few hundred bytes of nested aliases, handed to every command that reads YAML, is one line and exit 1 at
+    /// once, with nothing written: kubeadm config (init), kubeconfig (check-expiration), upload manifest
+    /// (download-certs) and pkid's own config file.
+    func testAliasBombsAreRefusedAtOnceByEveryReader() throws {
+        let node = try makeKubeadmNode("hostile-alias")
+        let bomb = node.root + "/bomb.yaml"
+        try ("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n" + (0..<9).map { level in
+            let name = String(UnicodeScalar(UInt8(97 + level)))
+            let items = level == 0 ? Array(repeating: "lol", count: 9) : Array(repeating: "*" + String(UnicodeScalar(UInt8(96 + level))), count: 9)
+            return "\(name): &\(name) [\(items.joined(separator: ","))]\n"
+        }.joined()).write(toFile: bomb, atomically: true, encoding: .utf8)
+        let before = try snapshot(node.pki)
+
+        let fresh = try makeTemporaryDirectory("hostile-alias-init")
+        let initRun = try pkictl(["init", "--config", bomb, "--cert-dir", fresh + "/pki", "--kubeconfig-dir", fresh], timeout: 10)
+        XCTAssertEqual(initRun.status, 1, describe(initRun))
+        XCTAssertTrue(initRun.stderr.hasPrefix("Error: config file \(bomb): line 4, column 8: YAML alias *a refused"), initRun.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: fresh), [])
+
+        try FileManager.default.removeItem(atPath: node.kubernetesDir + "/scheduler.conf")
+        try FileManager.default.copyItem(atPath: bomb, toPath: node.kubernetesDir + "/scheduler.conf")
+        let check = try pkictl(["check-expiration"] + node.pathArguments, timeout: 10)
+        XCTAssertTrue(check.stderr.contains("kubeconfig \(node.kubernetesDir)/scheduler.conf: line 4, column 8: YAML alias *a refused"), describe(check))
+
+        let download = try run(try pkictlPath(), ["download-certs", "--input", bomb, "--certificate-key-file", bomb] + node.pathArguments,
+                               timeout: 10)
+        XCTAssertEqual(download.status, 1, describe(download))
+        XCTAssertEqual(download.stderr.split(separator: "\n").count, 1, download.stderr)
+
+        let daemon = try run(try pkidPath(), ["--config-file", bomb, "--once"] + node.pathArguments, timeout: 10)
+        XCTAssertEqual(daemon.status, 2, describe(daemon))
+        XCTAssertTrue(daemon.stderr.contains("pkid config file \(bomb): line 4, column 8: YAML alias *a refused"), daemon.stderr)
+
+        XCTAssertEqual(try snapshot(node.pki), before)
+    }
 }
