@@ -25,7 +25,7 @@ struct CheckExpirationCommand: ParsableCommand {
 
     @OptionGroup var format: OutputOptions
 
-    @Option(help: ArgumentHelp("List only what expires within this duration (7d, 720h): the inventory's rows for this cert dir.", valueName: "duration"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("List only what expires within this duration (7d, 720h): the inventory's rows for this cert dir.", valueName: "duration"),
             transform: DurationArgument.positive)
     var expiringWithin: DurationArgument?
 
@@ -46,6 +46,7 @@ struct CheckExpirationCommand: ParsableCommand {
             try check.run { try $0.rendered(output) }
         }
         print(result.text, terminator: "")
+        for note in result.notes { Console.error(note) }
         guard result.unreadable.isEmpty else {
             for error in result.unreadable { Console.error("Error: \(error)") }
             throw ExitCode(1)

@@ -15,13 +15,14 @@ struct DownloadCertsCommand: AsyncParsableCommand {
         Refuses an upload whose bootstrap token has expired, then decrypts and checks every entry before writing \
         anything (keys 0600, certificates 0644), and prints the cluster CA hash to compare with the join command. \
         External etcd files go to the --config's etcd.external paths, else into the cert dir under kubeadm's names.
+
+        \(CertificateKeyOptions.sourcesHelp)
         """
     )
 
     @OptionGroup var paths: PathOptions
 
-    @Option(help: ArgumentHelp("The certificate key the upload was made with (64 hex characters).", valueName: "key"))
-    var certificateKey: String
+    @OptionGroup var key: CertificateKeyOptions
 
     @Option(help: ArgumentHelp("Read the manifest upload-certs wrote.", valueName: "file"))
     var input: String?
@@ -37,7 +38,9 @@ struct DownloadCertsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let key = try CertificateKey(hex: certificateKey)
+        guard let key = try key.load(configFile: paths.config) else {
+            throw PKIError(.invalidInput, "no certificate key given; pass the key the upload was made with: --certificate-key-file FILE (or -), $\(CertificateKeySource.environmentVariable), controlPlane.certificateKey in --config, or --certificate-key KEY")
+        }
         let download = CertificateDownload(config: try paths.resolve(), key: key, force: force, log: .console)
         let report: CertificateDownload.Report
         if let kubeconfig {

@@ -19,7 +19,7 @@ struct HistoryCommand: ParsableCommand {
     @Argument(help: "Only this certificate or component.")
     var name: String?
 
-    @Option(help: ArgumentHelp("Only entries newer than this (7d, 24h).", valueName: "duration"), transform: DurationArgument.positive)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Only entries newer than this (7d, 24h).", valueName: "duration"), transform: DurationArgument.positive)
     var since: DurationArgument?
 
     @OptionGroup var paths: PathOptions

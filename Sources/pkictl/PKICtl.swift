@@ -19,8 +19,8 @@ struct PKICtl: AsyncParsableCommand {
     private static let outputCommands: Set<String> = [CheckExpirationCommand.configuration.commandName, HistoryCommand.configuration.commandName]
         .reduce(into: []) { names, name in if let name { names.insert(name) } }
 
-    /// Runs the command; a command line it cannot use is one line on stderr ("Error: ..." naming the value and
-    /// what is wrong) with the parser's usage exit status, not the usage text.
+    /// Runs the command; a command line it cannot use is one line on stderr ("Error: ..." naming the option, the
+    /// value and what is wrong) and exit status 1, as for any other refusal; never the usage text.
     static func main() async {
         var arguments = Array(CommandLine.arguments.dropFirst())
         if let command = arguments.first, outputCommands.contains(command) {
@@ -33,7 +33,7 @@ struct PKICtl: AsyncParsableCommand {
             guard exitCode(for: error) != .success else { exit(withError: error) }
             let line = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
             Console.error("Error: " + line)
-            Foundation.exit(exitCode(for: error).rawValue)
+            Foundation.exit(1)
         }
         do {
             if var asynchronous = command as? any AsyncParsableCommand {

@@ -38,7 +38,7 @@ struct RenewCommand: AsyncParsableCommand {
     @Flag(help: "Do not keep the previous files.")
     var noBackup = false
 
-    @Option(help: ArgumentHelp("How long to wait for another writer of the cert dir: a duration (1m) or seconds. (default: 1m)", valueName: "duration"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("How long to wait for another writer of the cert dir: a duration (1m) or seconds. (default: 1m)", valueName: "duration"),
             transform: DurationArgument.seconds)
     var lockTimeout = DurationArgument(seconds: PKILock.defaultTimeout)
 

@@ -16,13 +16,20 @@ struct UploadCertsCommand: AsyncParsableCommand {
         `kubectl apply -f` to --output or stdout. With --kubeconfig, creates or updates the objects through the \
         Kubernetes API; only then does the cluster delete \(KubeadmObjects.certsSecret) with its token after two hours. \
         download-certs refuses an expired upload in both modes.
+
+        Every file is checked before anything is sealed, sent or written, as a joining node will use it: size, PEM, \
+        each key against its certificate or public key, CAs that are CAs valid today, and the 1 MiB a Secret holds. \
+        A CA certificate without its key (external CA mode) is uploaded alone, as kubeadm does.
+
+        Without a certificate key, a new one is made (after the checks) and printed once.
+
+        \(CertificateKeyOptions.sourcesHelp)
         """
     )
 
     @OptionGroup var paths: PathOptions
 
-    @Option(help: ArgumentHelp("Certificate key (64 hex characters). (default: a new key, printed once)", valueName: "key"))
-    var certificateKey: String?
+    @OptionGroup var key: CertificateKeyOptions
 
     @Option(help: ArgumentHelp("Write the manifest to this file (mode 0600). (default: stdout)", valueName: "file"))
     var output: String?
@@ -35,9 +42,9 @@ struct UploadCertsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let key = try certificateKey.map { try CertificateKey(hex: $0) } ?? CertificateKey.generate()
+        let given = try key.load(configFile: paths.config)
         let config = try paths.resolve()
-        let upload = CertificateUpload(config: config, key: key, log: .console)
+        let upload = CertificateUpload(config: config, key: given, log: .console)
         let client = try kubeconfig.map { try KubernetesClient.from(kubeconfigFile: $0) }
         let report: CertificateUpload.Report
         if let client {
@@ -52,12 +59,12 @@ struct UploadCertsCommand: AsyncParsableCommand {
             }
             report = made
         }
-        guard certificateKey == nil else { return }
+        guard let generated = report.generatedKey else { return }
         // The generated key goes where it cannot mix with a manifest on stdout.
         let toStderr = output == nil && kubeconfig == nil
         let show: (String) -> Void = { line in toStderr ? Console.error(line) : print(line) }
         show("[upload-certs] Using certificate key:")
-        show(key.hex)
+        show(generated.hex)
         show("Please note that the certificate-key gives access to cluster sensitive data, keep it secret!")
         show("As a safeguard, uploaded-certs will be deleted in two hours (at \(ISO8601DateFormatter().string(from: report.expiration))).")
     }

@@ -178,6 +178,45 @@ final class UploadCertsAPITests: EndToEndTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/joining"))
     }
 
+    func testRefusedFilesSendNothingToTheAPIServer() throws {
+        let root = try makeTemporaryDirectory("cluster")
+        let server = try startAPIServer(root: root)
+        let key = try newCertificateKey()
+        let cases = [
+            ("mismatched CA pair", "cp front-proxy-ca.key ca.key", "ca.key does not match"),
+            ("bundle over the Secret limit", """
+                copies=$((409600 / $(wc -c < apiserver.crt)))
+                for f in ca.crt front-proxy-ca.crt etcd/ca.crt; do for i in $(seq $copies); do cat apiserver.crt >> $f; done; done
+                """, "more than the 1 MiB Kubernetes stores in one Secret"),
+        ]
+        for (label, script, expected) in cases {
+            let pki = try makeTemporaryDirectory("broken") + "/pki"
+            let broke = try shell("set -e; cp -a '\(root)/pki' '\(pki)'; cd '\(pki)'\n" + script)
+            XCTAssertEqual(broke.status, 0, describe(broke))
+            let refused = try pkictl(["upload-certs", "--cert-dir", pki, "--kubeconfig", server.kubeconfig, "--certificate-key", key])
+            assertRefused(refused, expected, key: key, label)
+        }
+        XCTAssertTrue(try requests(server).isEmpty, "a refused upload sends nothing, not even the token Secret")
+
+        // The server refuses such a Secret as Kubernetes does, so an upload that sent it would have been refused half-way.
+        let posted = try run(try python(), ["-c", """
+        import base64, json, socket, ssl, sys
+        pki, port = sys.argv[1], int(sys.argv[2])
+        context = ssl.create_default_context(cafile=pki + "/ca.crt")
+        context.load_cert_chain(pki + "/apiserver-kubelet-client.crt", pki + "/apiserver-kubelet-client.key")
+        body = json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "big", "namespace": "kube-system"},
+                           "data": {"a": base64.b64encode(b"x" * (1024 * 1024 + 1)).decode()}}).encode()
+        with socket.create_connection(("127.0.0.1", port)) as raw, context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            tls.sendall(b"POST /api/v1/namespaces/kube-system/secrets HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\n"
+                        + b"Content-Length: %d\\r\\nConnection: close\\r\\n\\r\\n" % len(body) + body)
+            reply = b""
+            while chunk := tls.recv(65536):
+                reply += chunk
+        print(reply.split(b"\\r\\n", 1)[0].decode())
+        """, root + "/pki", String(server.port)])
+        XCTAssertEqual(posted.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "HTTP/1.1 422 Unprocessable Entity", describe(posted))
+    }
+
     /// A copy of `path` with `fields` (base64 kubeconfig values) taken from `donor`.
     private func kubeconfig(_ path: String, takingCredentialsFrom donor: String, fields: [String]) throws -> String {
         var text = try readString(path)

@@ -91,19 +91,7 @@ final class UploadCertsEndToEndTests: EndToEndTestCase {
         '\(openssl)' x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out client.pem -days 30 2>/dev/null
         """)
         XCTAssertEqual(make.status, 0, describe(make))
-        func config(_ path: String, directory: String) throws {
-            try writeString("""
-            apiVersion: kubeadm.k8s.io/v1beta4
-            kind: ClusterConfiguration
-            etcd:
-              external:
-                endpoints: [https://10.0.0.21:2379]
-                caFile: \(directory)/ca.pem
-                certFile: \(directory)/client.pem
-                keyFile: \(directory)/client-key.pem
-            """, to: path)
-        }
-        try config(root + "/source.yaml", directory: etcd)
+        try writeExternalEtcdConfig(root + "/source.yaml", directory: etcd)
         try pkictlSucceeds(["init-ca", "--config", root + "/source.yaml", "--cert-dir", root + "/pki"])
         let key = try newCertificateKey()
         try pkictlSucceeds(["upload-certs", "--config", root + "/source.yaml", "--cert-dir", root + "/pki",
@@ -114,7 +102,7 @@ final class UploadCertsEndToEndTests: EndToEndTestCase {
 
         // With the joining node's config: its etcd.external paths.
         let node = try makeTemporaryDirectory("node")
-        try config(node + "/join.yaml", directory: node + "/etcd")
+        try writeExternalEtcdConfig(node + "/join.yaml", directory: node + "/etcd")
         try pkictlSucceeds(["download-certs", "--config", node + "/join.yaml", "--cert-dir", node + "/pki",
                             "--certificate-key", key, "--input", root + "/m.yaml"])
         try assertSameFiles(UploadLayout.externalFiles, from: root + "/pki", in: node + "/pki", "external download")

@@ -102,6 +102,21 @@ extension EndToEndTestCase {
             .map { $0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces) }
     }
 
+    /// A ClusterConfiguration with external etcd whose CA and client pair are `ca.pem`, `client.pem` and
+    /// `client-key.pem` in `directory`.
+    func writeExternalEtcdConfig(_ path: String, directory: String) throws {
+        try writeString("""
+        apiVersion: kubeadm.k8s.io/v1beta4
+        kind: ClusterConfiguration
+        etcd:
+          external:
+            endpoints: [https://10.0.0.21:2379]
+            caFile: \(directory)/ca.pem
+            certFile: \(directory)/client.pem
+            keyFile: \(directory)/client-key.pem
+        """, to: path)
+    }
+
     func writeString(_ text: String, to path: String) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }

@@ -98,7 +98,7 @@ import Testing
         ("apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nlocalAPIEndpoint:\n  bindPort: abc\n", "localAPIEndpoint.bindPort must be an integer"),
         ("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\napiServer:\n  certSANs: foo\n", "apiServer.certSANs must be a list"),
         ("key: [unclosed\n", "is not valid YAML"),
-        ("apiVersion: v1\nkind: ConfigMap\n", "has no InitConfiguration or ClusterConfiguration"),
+        ("apiVersion: v1\nkind: ConfigMap\n", "has no InitConfiguration, ClusterConfiguration or JoinConfiguration"),
     ])
     func rejectsBadFilesNamingTheFile(text: String, message: String) {
         #expect {

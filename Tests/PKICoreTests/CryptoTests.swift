@@ -74,6 +74,38 @@ final class CryptoTests: XCTestCase {
         }
     }
 
+    /// An EC key file whose private scalar was damaged still carries the right public point, so it "matches" its
+    /// certificate; it is refused as a signer, and a signature it makes is caught before anything is written.
+    func testADamagedECKeyIsRefusedAndItsSignaturesAreCaught() throws {
+        let key = try PrivateKey.generate(.ecdsaP256)
+        let certificate = try IssuedCertificate.selfSigned(try Fixtures.caTemplate("ca"), key: key).certificate()
+        let damaged = try PrivateKey(pem: try Self.damagingPrivateScalar(of: key.pem()), source: "ca.key")
+        XCTAssertTrue(damaged.matches(certificate), "the public half is intact: a certificate comparison cannot tell")
+        XCTAssertThrowsError(try SigningAuthority(certificate: certificate, key: damaged, source: "ca.key")) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .damagedKey)
+            XCTAssertEqual((error as? PKIError)?.message.hasPrefix("ca.key: the private key is damaged"), true, "\(error)")
+        }
+        XCTAssertThrowsError(try IssuedCertificate.selfSigned(try Fixtures.caTemplate("ca"), key: damaged)) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .badSignature, "\(error)")
+        }
+        XCTAssertNoThrow(try key.checkIntegrity(source: "ca.key"))
+        for algorithm in [KeyAlgorithm.rsa2048, .ecdsaP384] {
+            XCTAssertNoThrow(try PrivateKey.generate(algorithm).checkIntegrity(source: algorithm.rawValue))
+        }
+    }
+
+    /// The PEM of `pem`'s key with one byte of its EC private scalar flipped (SEC1's `INTEGER 1, OCTET STRING`).
+    static func damagingPrivateScalar(of pem: Data) throws -> Data {
+        let text = String(decoding: pem, as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        var der = [UInt8](try XCTUnwrap(Data(base64Encoded: lines.dropFirst().dropLast().joined())))
+        let marker: [UInt8] = [0x02, 0x01, 0x01, 0x04]
+        let start = try XCTUnwrap((0..<(der.count - marker.count)).first { Array(der[$0..<($0 + marker.count)]) == marker })
+        der[start + marker.count + 2] ^= 0x5a
+        let body = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        return Data("\(lines[0])\n\(body)\n\(lines[lines.count - 1])\n".utf8)
+    }
+
     func testConcurrentGenerationReturnsDistinctKeysInOrder() throws {
         let algorithms: [KeyAlgorithm] = [.ecdsaP256, .ecdsaP384, .ecdsaP256, .rsa2048]
         let keys = try PrivateKey.generate(algorithms)

@@ -241,6 +241,39 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(tables, ["notes"])
     }
 
+    /// A file that is not ours is identified without changing a byte of it: no switch to WAL, no -wal file, no
+    /// schema change.
+    func testRefusedDatabasesAreNotChangedAtAll() throws {
+        let dir = try TemporaryDirectory()
+        let foreign = dir.path + "/other.db"
+        try DatabaseQueue(path: foreign).write { db in
+            try db.execute(sql: "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me')")
+        }
+        let newer = dir.path + "/newer.db"
+        _ = try Inventory(path: newer)
+        try DatabaseQueue(path: newer).write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')") }
+        for path in [foreign, newer] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            let siblings = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+            XCTAssertNotNil(thrownMessage { _ = try Inventory(path: path) })
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, path)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), siblings, "no -wal or -shm left behind")
+        }
+    }
+
+    /// A kill after the migration table was created but before the first migration committed leaves a file whose
+    /// only table is an empty grdb_migrations: that file is ours and the next open completes it.
+    func testACreationInterruptedByAKillIsCompleted() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/inventory.db"
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL; CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+        }
+        let inventory = try Inventory(path: path)
+        XCTAssertEqual(try inventory.records(), [])
+        XCTAssertEqual(try inventory.history(), [])
+    }
+
     func testSchemaFromANewerBuildIsRefused() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path + "/inventory.db"

@@ -40,6 +40,39 @@ import Testing
         let line = try CAPins.joinCommand(endpoint: "cp.example.com:6443", token: "abcdef.0123456789abcdef", pins: [pin])
         #expect(line == "kubeadm join cp.example.com:6443 --token abcdef.0123456789abcdef \\\n\t--discovery-token-ca-cert-hash \(pin)")
         #expect(throws: PKIError.self) { try CAPins.joinCommand(endpoint: "x:6443", token: "ABCDEF.0123456789abcdef", pins: [pin]) }
-        #expect(throws: PKIError.self) { try CAPins.joinCommand(endpoint: "x:6443", token: "abcdef.0123456789abcdef", pins: [pin], certificateKey: "00") }
+    }
+
+    @Test(arguments: ["cp.example.com", "10.0.0.10", "fd00::10", "[fd00::10]", "10.0.0.10:", "10.0.0.10:0", "10.0.0.10:65536",
+                      "10.0.0.10:+443", "cp example.com:6443", "", ":6443"])
+    func joinCommandRefusesAnEndpointWithoutAUsablePort(_ endpoint: String) throws {
+        let token = "abcdef.0123456789abcdef"
+        let error = #expect(throws: PKIError.self) { try CAPins.joinCommand(endpoint: endpoint, token: token, pins: []) }
+        #expect(error?.code == .invalidInput)
+        #expect(error?.message.contains("\"\(endpoint)\"") == true)
+        #expect(error?.message.contains("6443") == true, "the error shows a usable form")
+    }
+
+    @Test func joinCommandTakesBracketedIPv6AndPrintsTheKeyInKubeadmsLowercase() throws {
+        let pin = SPKIPin(sha256: Data(repeating: 0xab, count: 32))
+        let key = try CertificateKey(hex: String(repeating: "A1", count: 32))
+        let line = try CAPins.joinCommand(endpoint: "[fd00::10]:6443", token: "abcdef.0123456789abcdef", pins: [pin], certificateKey: key)
+        #expect(line.hasPrefix("kubeadm join [fd00::10]:6443 --token abcdef.0123456789abcdef"))
+        #expect(line.hasSuffix("\t--control-plane --certificate-key \(String(repeating: "a1", count: 32))"))
+        let noPort = #expect(throws: PKIError.self) { try CAPins.checkJoin(endpoint: "fd00::10", token: "abcdef.0123456789abcdef") }
+        #expect(noPort?.message.contains("has no port") == true)
+        #expect(noPort?.message.contains("[fd00::10]:6443") == true)
+    }
+
+    @Test func anUnreadableCACertificateIsNeverAdvisedAwayWithItsKey() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/ca.crt"
+        for content in ["", "not a certificate\n", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"] {
+            try Data(content.utf8).write(to: URL(fileURLWithPath: path))
+            let error = #expect(throws: PKIError.self) { try CAPins.pins(ofCertificateFile: path) }
+            #expect(error?.code == .unreadableCertificate)
+            #expect(error?.message.contains(path) == true)
+            #expect(error?.message.contains("key") == false, "\(error?.message ?? "")")
+            #expect(error?.message.contains("--ca-cert") == true)
+        }
     }
 }

@@ -111,6 +111,30 @@ final class RenewalTests: XCTestCase {
         }
     }
 
+    /// Leaves signed by an expired CA verify nowhere: renew refuses, naming the CA and when it expired, and
+    /// changes nothing.
+    func testAnExpiredCAIsRefusedAndNothingChanges() async throws {
+        let (dir, config) = try await initialized()
+        let pki = PKIDirectory(root: config.certificatesDir)
+        let key = try XCTUnwrap(pki.readKey("ca"))
+        let current = try XCTUnwrap(pki.readCertificate("ca"))
+        var template = try Fixtures.caTemplate("kubernetes", now: Date() - 20 * 86400)
+        template.notAfter = Date() - 86400
+        try IssuedCertificate.selfSigned(template, key: key).pem().write(to: URL(fileURLWithPath: pki.certificatePath("ca")))
+        let before = try Data(contentsOf: URL(fileURLWithPath: pki.certificatePath("apiserver")))
+        let renewal = CertificateRenewal(config: config, options: .init(), log: .silent, recorder: nil)
+        do {
+            _ = try await renewal.run(names: [.apiserver])
+            XCTFail("renewed under an expired CA")
+        } catch let error as PKIError {
+            XCTAssertEqual(error.code, .expired)
+            XCTAssertTrue(error.message.hasPrefix("CA certificate \(pki.certificatePath("ca")) expired at "), error.message)
+            XCTAssertTrue(error.message.hasSuffix("renew the CA first"), error.message)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: pki.certificatePath("apiserver"))), before)
+        _ = (dir, current)
+    }
+
     func testExternalEtcdHasSevenRenewableNames() throws {
         var file = KubeadmConfigFile()
         file.externalEtcd = ExternalEtcd()

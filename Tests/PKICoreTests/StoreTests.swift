@@ -99,6 +99,84 @@ final class StoreTests: XCTestCase {
         try assertPair(oldCert, "a partial temp file")
     }
 
+    /// Recovery installs a staged certificate only beside its own key and only when a CA here issued it: a pair
+    /// restored from a backup after a kill, or a planted file, is set aside (renamed, never deleted) and the pair in
+    /// place is left alone.
+    func testRecoverySetsAsideWhatDoesNotBelongWithTheKeyInPlace() throws {
+        let dir = try TemporaryDirectory()
+        let pki = PKIDirectory(root: dir.path)
+        let now = Date(timeIntervalSince1970: 1_900_000_000)
+        let authorityKey = try PrivateKey.generate(.ecdsaP256)
+        let authority = try SigningAuthority(certificate: try IssuedCertificate.selfSigned(try Fixtures.caTemplate("ca"), key: authorityKey).certificate(),
+                                             key: authorityKey, source: "ca.key")
+        try pki.write(certificate: try IssuedCertificate.selfSigned(try Fixtures.caTemplate("ca"), key: authorityKey), key: authorityKey, baseName: "ca")
+        func leaf(by signer: SigningAuthority) throws -> (IssuedCertificate, PrivateKey) {
+            let key = try PrivateKey.generate(.ecdsaP256)
+            return (try signer.issue(try Fixtures.leafTemplate(), for: key), key)
+        }
+        let (oldCert, oldKey) = try leaf(by: authority)
+        let (newCert, newKey) = try leaf(by: authority)
+        let certPath = pki.certificatePath("apiserver"), keyPath = pki.keyPath("apiserver")
+        let stagedCert = PKIDirectory.hiddenPath(certPath, suffix: PKIDirectory.pendingSuffix)
+        func placeOldPairByHand() throws {
+            try oldCert.pem().write(to: URL(fileURLWithPath: certPath))
+            try oldKey.pem().write(to: URL(fileURLWithPath: keyPath))
+        }
+        func assertOldPairAlone(_ context: String, line: UInt = #line) throws {
+            let recoveries = try pki.completeInterruptedWrites(now: now)
+            XCTAssertEqual(recoveries.count, 1, context, line: line)
+            guard case .setAside(let path, _, let kept)? = recoveries.first else { return XCTFail("\(recoveries)", line: line) }
+            XCTAssertEqual(path, certPath, line: line)
+            XCTAssertEqual(kept, [dir.path + "/.apiserver.crt.rejected-1900000000"], line: line)
+            XCTAssertTrue(try XCTUnwrap(pki.readCertificate("apiserver")).isSameCertificate(as: try oldCert.certificate()), context, line: line)
+            XCTAssertTrue(try XCTUnwrap(pki.readKey("apiserver")).matches(try oldCert.certificate()), context, line: line)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: kept[0]), "set aside, not deleted", line: line)
+            try FileManager.default.removeItem(atPath: kept[0])
+        }
+
+        // Killed after the new key moved in, then the operator restored the old pair from the backup.
+        try placeOldPairByHand()
+        _ = try AtomicFile.stage(newCert.pem(), besides: certPath, mode: 0o644, suffix: PKIDirectory.pendingSuffix)
+        try assertOldPairAlone("restored pair")
+
+        // A planted staged certificate for another key.
+        _ = try AtomicFile.stage(newCert.pem(), besides: certPath, mode: 0o644, suffix: PKIDirectory.pendingSuffix)
+        try assertOldPairAlone("planted for another key")
+
+        // A planted certificate for the key in place, issued by a CA that is not here.
+        let strangerKey = try PrivateKey.generate(.ecdsaP256)
+        let stranger = try SigningAuthority(certificate: try IssuedCertificate.selfSigned(try Fixtures.caTemplate("stranger"), key: strangerKey).certificate(),
+                                            key: strangerKey, source: "stranger")
+        _ = try AtomicFile.stage(try stranger.issue(try Fixtures.leafTemplate(), for: oldKey).pem(),
+                                 besides: certPath, mode: 0o644, suffix: PKIDirectory.pendingSuffix)
+        try assertOldPairAlone("planted from another CA")
+
+        // The genuine case still completes: staged key and certificate that belong together.
+        _ = try AtomicFile.stage(try newKey.pem(), besides: keyPath, mode: 0o600, suffix: PKIDirectory.pendingSuffix)
+        _ = try AtomicFile.stage(newCert.pem(), besides: certPath, mode: 0o644, suffix: PKIDirectory.pendingSuffix)
+        XCTAssertEqual(try pki.completeInterruptedWrites(now: now), [.completed(certPath)])
+        XCTAssertTrue(try XCTUnwrap(pki.readCertificate("apiserver")).isSameCertificate(as: try newCert.certificate()))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stagedCert))
+    }
+
+    /// A failed write names the file being written, never the hidden file it is staged in; the directory check
+    /// leaves nothing behind.
+    func testWriteErrorsNameTheTargetAndChecksLeaveNoTrace() throws {
+        do {
+            try AtomicFile.write(Data("x".utf8), to: "/nonexistent-pkictl/apiserver.crt", mode: 0o644)
+            XCTFail("wrote into a missing directory")
+        } catch let error as PKIError {
+            XCTAssertTrue(error.message.hasPrefix("cannot write /nonexistent-pkictl/apiserver.crt: "), error.message)
+            XCTAssertFalse(error.message.contains(".tmp-"), error.message)
+        }
+        let dir = try TemporaryDirectory()
+        try AtomicFile.checkWritableDirectory(dir.path + "/not/yet")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "no probe, not even for an instant's kill to leave")
+        XCTAssertThrowsError(try AtomicFile.checkWritableDirectory("/proc/pkictl")) { error in
+            XCTAssertEqual((error as? PKIError)?.code, .notWritable, "\(error)")
+        }
+    }
+
     func testKubeconfigValuesThatNeedQuotingSurviveARoundTrip() throws {
         let kubeconfig = Kubeconfig(clusterName: "prod #1: eu", server: "https://[fd00::1]:6443", certificateAuthority: Data("CA".utf8),
                                     userName: "true", clientCertificate: Data("CERT".utf8), clientKey: Data("KEY".utf8))

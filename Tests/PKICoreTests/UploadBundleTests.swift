@@ -66,7 +66,7 @@ final class UploadBundleTests: XCTestCase {
         let (dir, config) = try await authorities()
         let key = try CertificateKey.generate()
         let files = SharedFiles.list(certificatesDir: config.certificatesDir, external: nil)
-        return Sealed(dir: dir, config: config, key: key, files: files, bundle: try KubeadmCertsBundle.seal(files, key: key))
+        return Sealed(dir: dir, config: config, key: key, files: files, bundle: try KubeadmCertsBundle.seal(try SharedMaterial.collect(files, now: Date()), key: key))
     }
 
     private func assertOpenFails(_ bundle: KubeadmCertsBundle, _ sealed: Sealed, key: CertificateKey? = nil, _ expected: String,

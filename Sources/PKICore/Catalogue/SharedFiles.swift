@@ -23,6 +23,8 @@ public struct SharedFile: Sendable, Equatable {
     public let authorityCheck: AuthorityCheck
     /// The catalogue authority this file is (or is the key of), if any.
     public let authority: AuthorityName?
+    /// The kubeadm config field that names the file (`etcd.external.caFile`); nil for files of the cert dir.
+    public var configField: String? = nil
 
     /// The Secret data key: kubeadm replaces `/` with `-` (`etcd/ca.crt` → `etcd-ca.crt`).
     public var dataKey: String { name.replacingOccurrences(of: "/", with: "-") }
@@ -58,11 +60,11 @@ public enum SharedFiles {
         if let external {
             // An unset path uploads as an empty value, as kubeadm's missing files do.
             files.append(SharedFile(name: externalEtcdCA, path: external.caFile ?? "", content: .certificate,
-                                    pairedWith: nil, authorityCheck: .ca, authority: nil))
+                                    pairedWith: nil, authorityCheck: .ca, authority: nil, configField: "etcd.external.caFile"))
             files.append(SharedFile(name: externalEtcdCertificate, path: external.certFile ?? "", content: .certificate,
-                                    pairedWith: externalEtcdKey, authorityCheck: .none, authority: nil))
+                                    pairedWith: externalEtcdKey, authorityCheck: .none, authority: nil, configField: "etcd.external.certFile"))
             files.append(SharedFile(name: externalEtcdKey, path: external.keyFile ?? "", content: .privateKey,
-                                    pairedWith: externalEtcdCertificate, authorityCheck: .none, authority: nil))
+                                    pairedWith: externalEtcdCertificate, authorityCheck: .none, authority: nil, configField: "etcd.external.keyFile"))
         } else {
             CertificateCatalogue.authorities.filter(\.requiresLocalEtcd).forEach(addAuthority)
         }

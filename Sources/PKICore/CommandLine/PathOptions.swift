@@ -9,7 +9,7 @@ import PKIStore
 public struct PathOptions: ParsableArguments, Sendable {
     public init() {}
 
-    @Option(name: .long, help: ArgumentHelp("kubeadm config file (InitConfiguration/ClusterConfiguration, v1beta3 or v1beta4).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("kubeadm config file (InitConfiguration/ClusterConfiguration, and JoinConfiguration for its certificate key; v1beta3 or v1beta4).", valueName: "file"))
     public var config: String?
 
     @Option(name: .long, help: ArgumentHelp("Certificate directory; wins over the config's certificatesDir. (default: \(NodeLayout.certificatesDir))", valueName: "dir"))
@@ -24,12 +24,15 @@ public struct PathOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("The kubelet's rotating client certificate, tracked when present.", valueName: "file"))
     public var kubeletClientCert: String = NodeLayout.kubeletClientCertificate
 
-    /// The cluster configuration: these paths and `overrides` over the config file over kubeadm's defaults.
+    /// The cluster configuration: these paths and `overrides` over the config file over kubeadm's defaults. The
+    /// file's warnings (documents kubeadm would ignore) go to stderr.
     public func resolve(_ overrides: ConfigOverrides = ConfigOverrides()) throws -> ClusterConfig {
         var overrides = overrides
         overrides.certificatesDir = certDir
         overrides.kubeconfigDir = kubeconfigDir
-        return try ClusterConfig.resolve(configFile: config, overrides: overrides)
+        let file = try config.map { try KubeadmConfigFile.load(path: $0) } ?? KubeadmConfigFile()
+        for warning in file.warnings { Console.error(warning) }
+        return try ClusterConfig.resolve(file: file, overrides: overrides, host: .current)
     }
 
     /// The cert dir alone: the flag, else the config file's certificatesDir, else the default.

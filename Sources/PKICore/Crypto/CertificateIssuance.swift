@@ -10,11 +10,12 @@ public struct SigningAuthority: Sendable {
     /// The CA's subject key identifier, which becomes the authority key identifier of what it signs.
     let issuerKeyIdentifier: [UInt8]?
 
-    /// Pairs a CA certificate with its key; refuses a key that is not the certificate's.
+    /// Pairs a CA certificate with its key; refuses a key that is not the certificate's or that is damaged.
     public init(certificate: Certificate, key: PrivateKey, source: String) throws {
         guard key.matches(certificate) else {
             throw PKIError(.keyMismatch, "\(source): the private key does not match the certificate; restore the matching key")
         }
+        try key.checkIntegrity(source: source)
         self.certificate = certificate
         self.key = key
         self.issuerName = try certificate.subjectNameDER()
@@ -95,7 +96,9 @@ public struct IssuedCertificate: Sendable {
         toBeSigned += subjectName
         toBeSigned += subject.der
         toBeSigned += DER.explicit(3, DER.sequence(extensions.flatMap(\.der)))
-        return IssuedCertificate(der: try signingKey.signed(DER.sequence(toBeSigned)), template: template, subjectPublicKeyInfo: subject)
+        let signed = try signingKey.signed(DER.sequence(toBeSigned), verifier: issuer.flatMap { X509_get0_pubkey($0.certificate.pointer) },
+                                           signer: issuer.map { "the key of CA \($0.certificate.subject)" } ?? "the key of \(template.subject)")
+        return IssuedCertificate(der: signed, template: template, subjectPublicKeyInfo: subject)
     }
 }
 

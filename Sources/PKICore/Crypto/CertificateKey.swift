@@ -18,11 +18,13 @@ public struct CertificateKey: Sendable, Equatable, CustomStringConvertible, Cust
         CertificateKey(bytes: try SecureRandom.bytes(byteCount))
     }
 
-    /// Parses 64 hex characters (either case, as kubeadm's hex decoding takes them); the error never repeats the value.
-    public init(hex text: String) throws {
+    /// Parses 64 hex characters (either case, as kubeadm's hex decoding takes them), surrounding whitespace aside;
+    /// `source` names where the text came from in the error, which never repeats the value.
+    public init(hex text: String, source: String? = nil) throws {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.utf8.count == Self.byteCount * 2, let bytes = Data(hex: trimmed) else {
-            throw PKIError(.invalidInput, "the certificate key is not 64 hexadecimal characters (32 bytes); pass the key printed by `pkictl certificate-key` or `kubeadm certs certificate-key`")
+            let key = source.map { "the certificate key from \($0)" } ?? "the certificate key"
+            throw PKIError(.invalidInput, "\(key) is not 64 hexadecimal characters (32 bytes); pass the key printed by `pkictl certificate-key` or `kubeadm certs certificate-key`")
         }
         self.bytes = bytes
     }

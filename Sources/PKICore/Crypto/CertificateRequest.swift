@@ -14,7 +14,7 @@ public struct CertificateRequest: Sendable {
             attributes = DER.sequence(ObjectIdentifiers.extensionRequest + DER.set(extensions))
         }
         let info = DER.sequence(DER.integer(0) + subject.der + (try key.subjectPublicKeyInfo).der + DER.element(0xa0, attributes))
-        return CertificateRequest(der: try key.signed(info))
+        return CertificateRequest(der: try key.signed(info, signer: "the key of the request for \(subject)"))
     }
 
     /// `CERTIFICATE REQUEST` PEM.

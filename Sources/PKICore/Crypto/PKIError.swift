@@ -16,10 +16,19 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
             case invalidInput = "invalid-input"
             case unknownName = "unknown-name"
             case fileNotFound = "file-not-found"
+            case fileTooLarge = "file-too-large"
+            case notARegularFile = "not-a-regular-file"
+            case insecurePermissions = "insecure-permissions"
+            case conflictingOptions = "conflicting-options"
+            case invalidEncoding = "invalid-encoding"
+            case yamlAlias = "yaml-alias"
             case unreadableCertificate = "unreadable-certificate"
             case unreadableKey = "unreadable-key"
             case unreadableKubeconfig = "unreadable-kubeconfig"
             case keyMismatch = "key-mismatch"
+            case damagedKey = "damaged-key"
+            case badSignature = "bad-signature"
+            case symlinkedDirectory = "symlinked-directory"
             case missingKey = "missing-key"
             case missingCertificate = "missing-certificate"
             case wrongAuthority = "wrong-authority"
@@ -55,6 +64,7 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
             case tamperedBundle = "tampered-bundle"
             case expiredUpload = "expired-upload"
             case incompleteBundle = "incomplete-bundle"
+            case secretTooLarge = "secret-too-large"
             case invalidPin = "invalid-pin"
             case pinMismatch = "pin-mismatch"
             case restartFailed = "restart-failed"
@@ -69,6 +79,18 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let unknownName = Code(.unknownName)
         /// A file the operator named does not exist.
         public static let fileNotFound = Code(.fileNotFound)
+        /// A file larger than what it holds can ever need (a 50 MiB key); refused from its size, unread.
+        public static let fileTooLarge = Code(.fileTooLarge)
+        /// A FIFO, device, directory or dangling symlink where a file was expected.
+        public static let notARegularFile = Code(.notARegularFile)
+        /// A file holding a secret that others may read or that someone else owns.
+        public static let insecurePermissions = Code(.insecurePermissions)
+        /// Options that exclude each other (two sources of the certificate key).
+        public static let conflictingOptions = Code(.conflictingOptions)
+        /// A text file (config, kubeconfig, manifest) that is not UTF-8.
+        public static let invalidEncoding = Code(.invalidEncoding)
+        /// A YAML file that uses an alias (`*name`), which no reader expands.
+        public static let yamlAlias = Code(.yamlAlias)
 
         // Files of the PKI as found.
         public static let unreadableCertificate = Code(.unreadableCertificate)
@@ -76,6 +98,10 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let unreadableKubeconfig = Code(.unreadableKubeconfig)
         /// A private key that is not the certificate's.
         public static let keyMismatch = Code(.keyMismatch)
+        /// A private key whose secret half does not produce its own public half (a corrupted file).
+        public static let damagedKey = Code(.damagedKey)
+        /// A signature just made does not verify with the signer's public key: nothing signed with it is written.
+        public static let badSignature = Code(.badSignature)
         /// A certificate without its key.
         public static let missingKey = Code(.missingKey)
         /// A key (or public key) without its certificate (or private key).
@@ -101,6 +127,8 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         /// Reading, writing or renaming a file failed.
         public static let io = Code(.io)
         public static let notWritable = Code(.notWritable)
+        /// A directory keys would be written into is a symbolic link.
+        public static let symlinkedDirectory = Code(.symlinkedDirectory)
         /// Another writer held the cert dir's lock for too long.
         public static let lockTimeout = Code(.lockTimeout)
 
@@ -140,6 +168,8 @@ public struct PKIError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let tamperedBundle = Code(.tamperedBundle)
         public static let expiredUpload = Code(.expiredUpload)
         public static let incompleteBundle = Code(.incompleteBundle)
+        /// More data than Kubernetes stores in one Secret (1 MiB).
+        public static let secretTooLarge = Code(.secretTooLarge)
 
         // Discovery pins.
         public static let invalidPin = Code(.invalidPin)

@@ -58,10 +58,14 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     /// Parses any private key PEM OpenSSL knows (PKCS#1, SEC1, PKCS#8); `source` names the file in errors.
+    /// An encrypted key is refused: no passphrase is ever asked for (OpenSSL's default would prompt on the terminal).
     public convenience init(pem: Data, source: String) throws {
-        let key = try MemoryBIO.reading(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
+        let key = try MemoryBIO.reading(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil) }
         guard let key else {
             PKIError.clearOpenSSLErrors()
+            if pem.range(of: Data("ENCRYPTED".utf8)) != nil {
+                throw PKIError(.unreadableKey, "\(source) is a passphrase-protected private key, which no Kubernetes component can read; store it unencrypted (`openssl pkey -in FILE -out FILE`, mode 0600)")
+            }
             throw PKIError(.unreadableKey, "\(source) is not a readable PEM private key; restore it from a backup or move it away together with its certificate")
         }
         self.init(owning: key)

@@ -27,8 +27,34 @@ extension PrivateKey {
         return Array(signature.prefix(length))
     }
 
-    /// `SEQUENCE { toBeSigned, signatureAlgorithm, BIT STRING signature }`: a signed certificate or request.
-    func signed(_ toBeSigned: [UInt8]) throws -> [UInt8] {
-        DER.sequence(toBeSigned + signatureAlgorithm + DER.bitString(try sign(toBeSigned)))
+    /// `SEQUENCE { toBeSigned, signatureAlgorithm, BIT STRING signature }`: a signed certificate or request. The
+    /// signature is checked with `verifier` (the signer's public key as its certificate carries it; nil for this
+    /// key's own public half) before it is returned, so a damaged key never signs anything that gets written.
+    func signed(_ toBeSigned: [UInt8], verifier: OpaquePointer? = nil, signer: @autoclosure () -> String) throws -> [UInt8] {
+        let signature = try sign(toBeSigned)
+        guard verifies(signature, of: toBeSigned, with: verifier ?? pointer) else {
+            throw PKIError(.badSignature, "a signature made with \(signer()) does not verify with its public key: the private key is damaged; restore it from a backup")
+        }
+        return DER.sequence(toBeSigned + signatureAlgorithm + DER.bitString(signature))
+    }
+
+    private func verifies(_ signature: [UInt8], of message: [UInt8], with publicKey: OpaquePointer) -> Bool {
+        defer { PKIError.clearOpenSSLErrors() }
+        guard let context = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestVerifyInit(context, nil, signatureDigest, nil, publicKey) == 1 else { return false }
+        return EVP_DigestVerify(context, signature, signature.count, message, message.count) == 1
+    }
+
+    /// Fails unless the secret half of this key produces its public half (OpenSSL's pairwise check: for EC the
+    /// private scalar times the generator, for RSA the modulus and exponents): a corrupted key file can still carry
+    /// the right public key, which is all a certificate comparison sees.
+    public func checkIntegrity(source: String) throws {
+        defer { PKIError.clearOpenSSLErrors() }
+        guard let context = EVP_PKEY_CTX_new_from_pkey(nil, pointer, nil) else { throw PKIError.openSSL("checking \(source)") }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_pairwise_check(context) == 1 else {
+            throw PKIError(.damagedKey, "\(source): the private key is damaged (its secret part does not produce its public part); restore it from a backup")
+        }
     }
 }

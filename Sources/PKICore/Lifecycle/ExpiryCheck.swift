@@ -9,6 +9,8 @@ public struct ExpiryCheck: Sendable {
     public struct Result: Sendable {
         public let text: String
         public let unreadable: [PKIError]
+        /// Lines for stderr about what the report cannot show, such as a certificate caught mid-replacement.
+        public let notes: [String]
     }
 
     public let scan: PKIScan
@@ -32,7 +34,7 @@ public struct ExpiryCheck: Sendable {
         let report = ExpiryReport(scan: scanned, now: now)
         let text = try render(report)
         try record(scanned, at: now)
-        return Result(text: text, unreadable: report.unreadable)
+        return Result(text: text, unreadable: report.unreadable, notes: Self.notes(scanned))
     }
 
     /// `--expiring-within`: the inventory rows of this directory (CAs and the kubelet's certificate included), as
@@ -50,7 +52,16 @@ public struct ExpiryCheck: Sendable {
             if case .unreadable(let error) = item.state { return error }
             return nil
         }
-        return Result(text: text, unreadable: unreadable)
+        return Result(text: text, unreadable: unreadable, notes: Self.notes(scanned))
+    }
+
+    /// A certificate missing because a killed writer was replacing it is not lost: say that the next writer
+    /// completes it.
+    static func notes(_ scanned: [ScannedCertificate]) -> [String] {
+        scanned.compactMap { item in
+            guard case .missing = item.state, PKIDirectory.hasInterruptedWrite(item.file) else { return nil }
+            return "note: \(item.file) is missing because a writer was stopped while replacing it; the next pkictl init or renew, or pkid's next pass, completes the replacement"
+        }
     }
 
     /// A database that is not ours to use stops the command (it throws); one that cannot be reached or written

@@ -44,18 +44,27 @@ public struct PKIInitialization: Sendable {
     @discardableResult
     public func run(_ scope: Scope) async throws -> Report {
         let now = clock.date
-        // Judge the files before creating or locking anything, so a refusal leaves the disk as it was;
-        // then judge them again under the lock, after finishing any write a killed writer left.
+        // A writer killed in the middle of a swap left staged files: finish its work (or set it aside) under the
+        // lock before judging anything, so the files are judged as they really are. A cert dir that does not
+        // exist yet has nothing to finish and is not created before the plan is known to be good.
+        var lock: PKILock?
+        if FileManager.default.fileExists(atPath: config.certificatesDir) {
+            lock = try await lockAndRecover()
+        }
+        defer { withExtendedLifetime(lock) {} }
         let preview = try InitPlan.make(scope: scope, config: config, now: now)
         for warning in preview.warnings { log.warning("[certs] WARNING: \(warning)") }
         if preview.needsWrites {
             try AtomicFile.checkWritableDirectory(config.certificatesDir)
             if scope == .all { try AtomicFile.checkWritableDirectory(config.kubeconfigDir) }
         }
-        let lock = try await PKILock.acquire(certificatesDir: config.certificatesDir, timeout: lockTimeout, clock: clock)
-        defer { withExtendedLifetime(lock) {} }
-        try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "certs")
-        let plan = try InitPlan.make(scope: scope, config: config, now: now)
+        let plan: InitPlan
+        if lock == nil {
+            lock = try await lockAndRecover()
+            plan = try InitPlan.make(scope: scope, config: config, now: now)
+        } else {
+            plan = preview
+        }
         let algorithms = Array(repeating: config.keyAlgorithm, count: plan.keysNeeded)
         let keys = try await BlockingWork.run { try PrivateKey.generate(algorithms) }
         var report = try InitExecution(plan: plan, config: config, now: now, log: log, keys: keys).run()
@@ -64,6 +73,14 @@ public struct PKIInitialization: Sendable {
             report.recordingFailure = InventoryRecorder.attempt(log) { try recorder.recordCreated(created, at: now) }.failure
         }
         return report
+    }
+}
+
+extension PKIInitialization {
+    private func lockAndRecover() async throws -> PKILock {
+        let lock = try await PKILock.acquire(certificatesDir: config.certificatesDir, timeout: lockTimeout, clock: clock)
+        try InterruptedWriteRecovery.run(config: config, directory: directory, log: log, phase: "certs")
+        return lock
     }
 }
 

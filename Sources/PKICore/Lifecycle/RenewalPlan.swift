@@ -20,7 +20,7 @@ struct RenewalPlan: Sendable {
 
     let items: [Item]
 
-    static func make(names: [CertificateName], config: ClusterConfig) throws -> RenewalPlan {
+    static func make(names: [CertificateName], config: ClusterConfig, now: Date) throws -> RenewalPlan {
         let known = CertificateCatalogue.renewableNames(for: config)
         for name in names where !known.contains(name) {
             throw PKIError(.unknownName, "\(name.rawValue) cannot be renewed on this cluster; use all or one of: \(known.map(\.rawValue).joined(separator: ", "))")
@@ -34,6 +34,10 @@ struct RenewalPlan: Sendable {
                 throw PKIError(.missingCertificate, "CA certificate \(location.path) is missing; restore it before renewing what it signs")
             }
             let loaded = try credentials.key.map { try SigningAuthority(certificate: credentials.certificate, key: $0, source: location.keyPath) }
+            // Leaves signed by an expired CA fail verification everywhere: renewing them would only look like work.
+            if loaded != nil, credentials.certificate.notAfter < now {
+                throw PKIError(.expired, "CA certificate \(location.path) expired at \(credentials.certificate.notAfter.formatted(.iso8601)); what it signs would not verify, so nothing is renewed: renew the CA first")
+            }
             signers[name] = .some(loaded)
             return loaded
         }

@@ -6,6 +6,7 @@ import PKICrypto
 
 /// The one way pkictl writes keys, certificates and kubeconfigs: a hidden temp file in the target's
 /// directory, fsync, rename over the target, fsync the directory. Readers see the old file or the new one.
+/// Errors name the target, never the hidden file.
 public enum AtomicFile {
     public static let keyMode: mode_t = 0o600
     public static let certificateMode: mode_t = 0o644
@@ -27,9 +28,9 @@ public enum AtomicFile {
         let directory = url.deletingLastPathComponent().path
         let staged = directory + "/." + url.lastPathComponent + temporaryMarker + (try SecureRandom.bytes(6).lowercaseHex)
         let fd = open(staged, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw ioError("create", staged) }
+        guard fd >= 0 else { throw ioError("write", path) }
         var failure: PKIError?
-        if fchmod(fd, mode) != 0 { failure = ioError("set permissions on", staged) }
+        if fchmod(fd, mode) != 0 { failure = ioError("set permissions on", path) }
         if failure == nil {
             let written = data.withUnsafeBytes { raw -> Bool in
                 var offset = 0
@@ -40,10 +41,10 @@ public enum AtomicFile {
                 }
                 return true
             }
-            if !written { failure = ioError("write", staged) }
+            if !written { failure = ioError("write", path) }
         }
-        if failure == nil && fsync(fd) != 0 { failure = ioError("fsync", staged) }
-        if close(fd) != 0 && failure == nil { failure = ioError("close", staged) }
+        if failure == nil && fsync(fd) != 0 { failure = ioError("write", path) }
+        if close(fd) != 0 && failure == nil { failure = ioError("write", path) }
         if let failure {
             unlink(staged)
             throw failure
@@ -51,7 +52,7 @@ public enum AtomicFile {
         guard let suffix else { return staged }
         let named = directory + "/." + url.lastPathComponent + "." + suffix
         guard rename(staged, named) == 0 else {
-            let error = ioError("rename \(staged) to", named)
+            let error = ioError("write", path)
             unlink(staged)
             throw error
         }
@@ -61,7 +62,7 @@ public enum AtomicFile {
     /// Renames a staged file over its target and makes the rename durable.
     package static func commit(_ staged: String, to path: String) throws {
         guard rename(staged, path) == 0 else {
-            let error = ioError("rename \(staged) to", path)
+            let error = ioError("replace", path)
             unlink(staged)
             throw error
         }
@@ -105,6 +106,42 @@ public enum AtomicFile {
         return tag.count == 12 && tag.allSatisfy(\.isHexDigit)
     }
 
+    /// True when `path` is a symbolic link (whatever it points at, or nothing).
+    public static func isSymbolicLink(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    /// Fails when `path` is a symbolic link: a directory pkictl makes to hold keys is written only as itself, so
+    /// a link planted there cannot send keys somewhere else.
+    public static func refuseSymbolicLink(_ path: String, choose option: String) throws {
+        guard isSymbolicLink(path) else { return }
+        throw PKIError(.symlinkedDirectory, "\(path) is a symbolic link; pkictl writes keys only into a real directory: remove the link or choose another \(option)")
+    }
+
+    static let partialSuffix = ".pkictl-partial"
+
+    /// Where a directory is assembled before it is renamed to `path`: hidden, beside it.
+    public static func partialDirectory(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + partialSuffix
+    }
+
+    /// Renames an assembled directory into place (never over an existing one) and makes the rename durable.
+    public static func publishDirectory(_ staging: String, as path: String) throws {
+        guard rename(staging, path) == 0 else { throw ioError("move into place", path) }
+        try syncDirectory(of: path)
+    }
+
+    /// Removes directories a killed writer was assembling in `directory` (`.NAME.pkictl-partial`). Run it under the
+    /// PKI lock.
+    public static func removePartialDirectories(in directory: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix(".") && name.hasSuffix(partialSuffix) && !isSymbolicLink(directory + "/" + name) {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
     /// Creates `path` and its parents with mode 0755 when missing.
     public static func createDirectory(_ path: String) throws {
         do {
@@ -127,13 +164,25 @@ public enum AtomicFile {
         guard isDirectory.boolValue else {
             throw PKIError(.notWritable, "\(candidate) is not a directory; cannot write under \(path)")
         }
-        // A probe directory, removed at once, catches read-only mounts and pseudo filesystems that
-        // access(2) reports as writable for root.
-        let probe = candidate + "/" + probePrefix + (try SecureRandom.bytes(6).lowercaseHex)
-        guard mkdir(probe, 0o700) == 0 else {
-            throw PKIError(.notWritable, "directory \(candidate) is not writable (\(String(cString: strerror(errno)))); run as root or choose another directory (writing \(path))")
+        // An unnamed file (O_TMPFILE) catches read-only mounts and pseudo filesystems that access(2) reports as
+        // writable for root, and it has no name a kill could leave behind. Filesystems without O_TMPFILE get a
+        // probe directory, removed at once (and by the next writer's recovery if a kill came first).
+        let descriptor = open(candidate, temporaryFileFlags | O_WRONLY | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            close(descriptor)
+            return
         }
+        guard errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL else { throw notWritable(candidate, path) }
+        let probe = candidate + "/" + probePrefix + (try SecureRandom.bytes(6).lowercaseHex)
+        guard mkdir(probe, 0o700) == 0 else { throw notWritable(candidate, path) }
         rmdir(probe)
+    }
+
+    /// Linux's O_TMPFILE: `__O_TMPFILE` (the same value on every architecture) with the architecture's O_DIRECTORY.
+    private static let temporaryFileFlags: Int32 = 0o20_000_000 | O_DIRECTORY
+
+    private static func notWritable(_ directory: String, _ path: String) -> PKIError {
+        PKIError(.notWritable, "directory \(directory) is not writable (\(String(cString: strerror(errno)))); run as root or choose another directory (writing \(path))")
     }
 
     package static func ioError(_ operation: String, _ path: String) -> PKIError {

@@ -31,13 +31,9 @@ public final class Inventory: Sendable {
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(Self.busyTimeout)
         do {
+            // A file that is not ours is identified read-only, before the read-write open switches it to WAL.
+            if let refusal = try Self.refusal(ofExisting: path) { throw refusal }
             queue = try DatabaseQueue(path: path, configuration: configuration)
-            if try queue.read(InventorySchema.isForeign) {
-                throw PKIError(.inventoryForeign, "\(path) is a SQLite database of something else, not an inventory; move it away or pass --db FILE")
-            }
-            if let newer = try queue.read({ try InventorySchema.newerSchema($0) }) {
-                throw PKIError(.inventoryNewer, "\(path) was written by a newer pkictl/pkid (schema \(newer)); upgrade pkictl or pass --db FILE")
-            }
             // Checked first so that opening an up-to-date file takes no write lock.
             if try !queue.read(InventorySchema.migrator.hasCompletedMigrations) {
                 try InventorySchema.migrator.migrate(queue)
@@ -119,6 +115,31 @@ public final class Inventory: Sendable {
     }
 
     // MARK: Plumbing
+
+    /// Why an existing file must not be used, found without changing a byte of it; nil for a file that is ours
+    /// (at any older schema, or one whose creation a kill interrupted) and for an empty or absent one.
+    private static func refusal(ofExisting path: String) throws -> PKIError? {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        // Without a live -wal file the main file holds everything, and `immutable` reads it without creating a
+        // -wal or -shm beside it (SQLite reads `file:` names when built with URI support, as Debian's is); a file
+        // in use by another process is read through its existing -wal and -shm.
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+        let name = walSize > 0 ? path : URL(fileURLWithPath: path).absoluteString + "?immutable=1"
+        let reader = try DatabaseQueue(path: name, configuration: configuration)
+        defer { try? reader.close() }
+        return try reader.read { db -> PKIError? in
+            if try InventorySchema.isForeign(db) {
+                return PKIError(.inventoryForeign, "\(path) is a SQLite database of something else, not an inventory; move it away or pass --db FILE")
+            }
+            if let newer = try InventorySchema.newerSchema(db) {
+                return PKIError(.inventoryNewer, "\(path) was written by a newer pkictl/pkid (schema \(newer)); upgrade pkictl or pass --db FILE")
+            }
+            return nil
+        }
+    }
 
     private func fetchRecords(_ sql: String, _ arguments: StatementArguments) throws -> [InventoryRecord] {
         try read { db in

@@ -125,10 +125,14 @@ enum InventorySchema {
         return migrator
     }
 
-    /// True for a SQLite file of something else: tables, but no migration of ours, so it is left alone.
+    /// True for a SQLite file of something else: tables, but no migration of ours, so it is left alone. A file whose
+    /// only table is an empty `grdb_migrations` is ours: a kill between creating that table and committing the first
+    /// migration leaves exactly that, and the next open completes it.
     static func isForeign(_ db: Database) throws -> Bool {
-        let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") ?? 0
-        return try tables > 0 && migrator.appliedIdentifiers(db).isEmpty
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+        guard !tables.isEmpty else { return false }
+        if tables == ["grdb_migrations"] { return false }
+        return try !db.tableExists("grdb_migrations") || migrator.appliedIdentifiers(db).isEmpty
     }
 
     /// The newest migration a newer build applied that this one does not know; nil when the schema is ours or older.

@@ -77,9 +77,10 @@ public struct Kubeconfig: Sendable, Equatable {
         func invalid(_ why: String) -> PKIError {
             PKIError(.unreadableKubeconfig, "kubeconfig \(source) \(why); restore it from a backup (pkictl renew keeps one in pki-backup next to the cert dir)")
         }
+        let input = try YAMLInput(data, subject: "kubeconfig \(source)")
         let document: KubeconfigDocument
         do {
-            document = try KubeconfigDocument.decode(data)
+            document = try KubeconfigDocument.decode(input)
         } catch {
             throw invalid("is not a valid kubeconfig (\(YAMLText.firstLine(of: error)))")
         }
@@ -131,7 +132,7 @@ extension Kubeconfig {
         var expected = current
         expected.credentials = .embedded(certificate: clientCertificate, key: clientKey)
         expected.certificateAuthority = certificateAuthority
-        var text = String(decoding: original, as: UTF8.self)
+        var text = try YAMLInput(original, subject: "kubeconfig \(source)").text
         var replacements = [
             (oldCertificate.base64EncodedString(), clientCertificate.base64EncodedString()),
             (oldKey.base64EncodedString(), clientKey.base64EncodedString()),
@@ -152,7 +153,7 @@ extension Kubeconfig {
         _ original: Data, source: String, current: Kubeconfig, certificateAuthority: Data, clientCertificate: Data, clientKey: Data
     ) throws -> Data {
         let cannot = PKIError(.unreadableKubeconfig, "kubeconfig \(source) cannot be updated in place; restore it from a backup")
-        guard var root = try Yams.compose(yaml: String(decoding: original, as: UTF8.self)),
+        guard var root = try YAMLInput(original, subject: "kubeconfig \(source)").document(),
               var clusters = root["clusters"]?.sequence, var users = root["users"]?.sequence,
               let clusterIndex = clusters.firstIndex(where: { $0["name"]?.string == current.clusterName }),
               let userIndex = users.firstIndex(where: { $0["name"]?.string == current.userName }),

@@ -101,7 +101,7 @@ public struct KubeconfigDocument: Codable, Equatable, Sendable {
         return Data(try encoder.encode(self).utf8)
     }
 
-    public static func decode(_ data: Data) throws -> KubeconfigDocument {
-        try YAMLDecoder().decode(KubeconfigDocument.self, from: data)
+    public static func decode(_ input: YAMLInput) throws -> KubeconfigDocument {
+        try input.decode(KubeconfigDocument.self)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PKICommandLine
 import PKICrypto
+import PKIStore
 import Yams
 
 /// pkid's effective settings: the config file's keys turned into their flags, then the command line's flags, both
@@ -52,9 +53,10 @@ enum DaemonConfigFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PKIError(.io, "cannot read pkid config file \(path); check its permissions")
         }
+        let input = try YAMLInput(data, subject: "pkid config file \(path)")
         let root: Node?
         do {
-            root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+            root = try input.document()
         } catch {
             throw PKIError(.invalidInput, "pkid config file \(path) is not valid YAML; fix it")
         }

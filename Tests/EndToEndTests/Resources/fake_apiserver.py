@@ -2,13 +2,15 @@
 """A fake subset of the Kubernetes API over mutual TLS, for pkictl's API-mode tests.
 
 Requires a client certificate signed by --ca (ssl.CERT_REQUIRED), stores Secrets, Roles and RoleBindings
-of any namespace in memory (POST creates with a fresh uid or answers 409, PUT replaces, GET reads or 404s),
+of any namespace in memory (POST creates with a fresh uid or answers 409, PUT replaces, GET reads or 404s;
+a Secret whose decoded data exceeds Kubernetes' 1 MiB is refused with 422 Invalid, as the API server does),
 and appends one JSON line per request (method, path, body, client CN) to --log. The port it listens on
 is written to --port-file once it accepts connections.
 
   fake_apiserver.py --cert SERVER.crt --key SERVER.key --ca CA.crt --port-file FILE --log FILE [--preload MANIFEST]
 """
 import argparse
+import base64
 import json
 import re
 import ssl
@@ -21,6 +23,7 @@ import yaml
 PATH = re.compile(r"^/(?:api/v1|apis/rbac\.authorization\.k8s\.io/v1)/namespaces/([^/]+)/(secrets|roles|rolebindings)(?:/([^/]+))?$")
 store = {}
 lock = threading.Lock()
+MAX_SECRET_SIZE = 1024 * 1024  # Kubernetes' MaxSecretSize, summed over the decoded data values
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -61,6 +64,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.dispatch(namespace, resource, name, body)
 
     def dispatch(self, namespace, resource, name, body):
+        if resource == "secrets" and self.command in ("POST", "PUT") and body:
+            size = sum(len(base64.b64decode(v)) for v in (body.get("data") or {}).values())
+            if size > MAX_SECRET_SIZE:
+                secret = body["metadata"]["name"]
+                return self.status(422, "Invalid", f'Secret "{secret}" is invalid: data: Too long: may not be more than {MAX_SECRET_SIZE} bytes')
         if self.command == "GET" and name:
             obj = store.get((namespace, resource, name))
             return self.reply(200, obj) if obj else self.status(404, "NotFound", f'{resource} "{name}" not found')

@@ -61,31 +61,10 @@ public struct ClusterConfig: Sendable {
     /// Splits `controlPlaneEndpoint` into host and optional port (IPv6 in brackets).
     public func parsedControlPlaneEndpoint() throws -> (host: String, port: Int?)? {
         guard let endpoint = controlPlaneEndpoint, !endpoint.isEmpty else { return nil }
-        let invalid = PKIError(.invalidInput, "invalid controlPlaneEndpoint \"\(endpoint)\": use host, host:port, or [ipv6]:port")
-        var host = endpoint
-        var portText: String?
-        if endpoint.hasPrefix("[") {
-            guard let close = endpoint.firstIndex(of: "]") else { throw invalid }
-            host = String(endpoint[endpoint.index(after: endpoint.startIndex)..<close])
-            let rest = endpoint[endpoint.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":") else { throw invalid }
-                portText = String(rest.dropFirst())
-            }
-        } else if endpoint.filter({ $0 == ":" }).count == 1, let colon = endpoint.firstIndex(of: ":") {
-            host = String(endpoint[..<colon])
-            portText = String(endpoint[endpoint.index(after: colon)...])
-        } else if endpoint.contains(":") {
-            // A bare IPv6 address without a port.
-            guard IPAddress(endpoint) != nil else { throw invalid }
+        guard let parsed = HostPort(endpoint) else {
+            throw PKIError(.invalidInput, "invalid controlPlaneEndpoint \"\(endpoint)\": use host, host:port, or [ipv6]:port")
         }
-        var port: Int?
-        if let portText {
-            guard let value = Int(portText), (1...65535).contains(value) else { throw invalid }
-            port = value
-        }
-        guard !host.isEmpty, IPAddress(host) != nil || SANValidation.isDNSSubdomain(host) else { throw invalid }
-        return (host, port)
+        return (parsed.host, parsed.port)
     }
 }
 

@@ -13,11 +13,12 @@ extension ClusterConfig {
         return try resolve(file: file, overrides: overrides, host: host)
     }
 
+    /// Every value that ends up in a certificate is checked here, as kubeadm's validation checks it, so a command
+    /// refuses bad input before it makes its first key.
     public static func resolve(file: KubeadmConfigFile, overrides: ConfigOverrides, host: HostIdentity) throws -> ClusterConfig {
-        let nodeName = (overrides.nodeName ?? file.nodeName).map { $0.lowercased() } ?? host.nodeName()
-        guard !nodeName.isEmpty else {
-            throw PKIError(.invalidInput, "the node name is empty; pass --node-name or set nodeRegistration.name")
-        }
+        // An empty name means the hostname, as kubeadm's GetHostname has it.
+        let givenName = overrides.nodeName ?? file.nodeName ?? ""
+        let nodeName = try NodeName.normalized(givenName.isEmpty ? host.nodeName() : givenName)
 
         var advertiseAddress: IPAddress?
         if let text = overrides.advertiseAddress ?? file.advertiseAddress, !text.isEmpty {
@@ -34,17 +35,18 @@ extension ClusterConfig {
             throw PKIError(.invalidInput, "API server bind port \(bindPort) is out of range; use 1-65535")
         }
 
-        let subnetText = overrides.serviceCIDR ?? file.serviceSubnet ?? defaultServiceSubnet
-        // Dual-stack lists take the first (primary) family, as kubeadm does.
-        let primarySubnet = subnetText.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
-        guard let serviceSubnet = IPNetwork(primarySubnet), serviceSubnet.address(at: 1) != nil else {
-            throw PKIError(.invalidInput, "service CIDR \"\(subnetText)\" is not a valid CIDR; use a block such as 10.96.0.0/12")
-        }
+        // Dual-stack lists take the first (primary) subnet for the API server's Service IP, as kubeadm does.
+        let serviceSubnet = try ServiceSubnet.primary(of: overrides.serviceCIDR ?? file.serviceSubnet ?? defaultServiceSubnet)
 
         let dnsDomain = overrides.dnsDomain ?? file.dnsDomain ?? "cluster.local"
         guard SANValidation.isDNSSubdomain(dnsDomain) else {
             throw PKIError(.invalidInput, "service DNS domain \"\(dnsDomain)\" is not a valid DNS domain")
         }
+
+        let apiServerCertSANs = overrides.apiServerCertSANs ?? file.apiServerCertSANs ?? []
+        try SANValidation.validate(apiServerCertSANs, field: overrides.apiServerCertSANs == nil ? "apiServer.certSANs" : "--apiserver-cert-extra-sans")
+        try SANValidation.validate(file.etcdServerCertSANs ?? [], field: "etcd.local.serverCertSANs")
+        try SANValidation.validate(file.etcdPeerCertSANs ?? [], field: "etcd.local.peerCertSANs")
 
         let configuredAlgorithm = try (overrides.encryptionAlgorithm ?? file.encryptionAlgorithm).map { try KeyAlgorithm(name: $0) }
 
@@ -61,7 +63,7 @@ extension ClusterConfig {
             controlPlaneEndpoint: overrides.controlPlaneEndpoint ?? file.controlPlaneEndpoint,
             serviceSubnet: serviceSubnet,
             dnsDomain: dnsDomain,
-            apiServerCertSANs: overrides.apiServerCertSANs ?? file.apiServerCertSANs ?? [],
+            apiServerCertSANs: apiServerCertSANs,
             etcd: etcd,
             keyAlgorithm: configuredAlgorithm ?? .default,
             keyAlgorithmIsConfigured: configuredAlgorithm != nil,

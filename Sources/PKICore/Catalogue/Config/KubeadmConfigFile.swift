@@ -3,8 +3,9 @@ import PKICrypto
 import PKIStore
 import Yams
 
-/// The fields pkictl honours from a kubeadm config file (InitConfiguration + ClusterConfiguration,
-/// kubeadm.k8s.io/v1beta3 or v1beta4, multi-document; other kinds are ignored).
+/// The fields pkictl honours from a kubeadm config file (InitConfiguration + ClusterConfiguration, and a
+/// JoinConfiguration's certificate key, kubeadm.k8s.io/v1beta3 or v1beta4, multi-document; other kinds are ignored
+/// as kubeadm ignores them).
 public struct KubeadmConfigFile: Sendable, Equatable {
     public var nodeName: String?
     public var advertiseAddress: String?
@@ -21,8 +22,12 @@ public struct KubeadmConfigFile: Sendable, Equatable {
     public var encryptionAlgorithm: String?
     public var certificateValidityPeriod: String?
     public var caCertificateValidityPeriod: String?
+    public var certificateKey: ConfiguredCertificateKey?
 
     public static let supportedAPIVersions = ["kubeadm.k8s.io/v1beta3", "kubeadm.k8s.io/v1beta4"]
+
+    /// Lines to print, in kubeadm's words: one for each document of a kind pkictl ignores.
+    public var warnings: [String] = []
 
     public init() {}
 
@@ -33,45 +38,66 @@ public struct KubeadmConfigFile: Sendable, Equatable {
         } catch {
             throw PKIError(.invalidInput, "cannot read config file \(path): \(error.localizedDescription); check the path and its permissions")
         }
-        return try parse(String(decoding: data, as: UTF8.self), source: path)
+        return try parse(YAMLInput(data, subject: "config file \(path)"))
     }
 
+    /// `source` names the text in messages.
     public static func parse(_ text: String, source: String) throws -> KubeadmConfigFile {
-        var documents: [Any] = []
+        try parse(YAMLInput(Data(text.utf8), subject: "config file \(source)"))
+    }
+
+    /// Sorts the documents as kubeadm does: InitConfiguration and ClusterConfiguration are read, component configs
+    /// (kubelet, kube-proxy) pass silently, any other document is ignored with kubeadm's warning; a document
+    /// without apiVersion or kind, or a kind given twice, is an error.
+    public static func parse(_ input: YAMLInput) throws -> KubeadmConfigFile {
+        let subject = input.subject
+        let documents: [Node]
         do {
-            // Parser.nextRoot reports YAML errors; Yams.load_all's sequence would swallow them.
-            let parser = try Parser(yaml: text)
-            while let node = try parser.nextRoot() { documents.append(node.any) }
+            documents = try input.documents()
         } catch {
             let detail = "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid YAML"
-            throw PKIError(.invalidInput, "config file \(source) is not valid YAML: \(detail)")
+            throw PKIError(.invalidInput, "\(subject) is not valid YAML: \(detail)")
         }
         var config = KubeadmConfigFile()
+        var kinds: Set<String> = []
         var sawKubeadmDocument = false
-        for document in documents {
-            guard let fields = document as? [String: Any] else {
-                throw PKIError(.invalidInput, "config file \(source): every document must be a mapping with apiVersion and kind")
+        for (offset, document) in documents.enumerated() {
+            guard let fields = document.any as? [String: Any] else {
+                throw PKIError(.invalidInput, "\(subject): every document must be a mapping with apiVersion and kind")
             }
-            let reader = FieldReader(fields: fields, source: source)
-            let apiVersion = try reader.string("apiVersion") ?? ""
-            let kind = try reader.string("kind") ?? ""
-            guard apiVersion.hasPrefix("kubeadm.k8s.io/") else { continue }
-            guard supportedAPIVersions.contains(apiVersion) else {
-                throw PKIError(.invalidInput, "config file \(source): apiVersion \(apiVersion) is not supported; use kubeadm.k8s.io/v1beta4 (or v1beta3), e.g. after `kubeadm config migrate`")
+            let reader = FieldReader(fields: fields, subject: subject)
+            let type = try GroupVersionKind(apiVersion: try reader.string("apiVersion"), kind: try reader.string("kind"),
+                                            subject: subject, index: offset + 1)
+            guard kinds.insert(type.kind).inserted else {
+                throw PKIError(.invalidInput, "\(subject): kind \(type.kind) is given twice; kubeadm takes each kind once, so merge the two documents")
             }
-            switch kind {
-            case "InitConfiguration":
-                sawKubeadmDocument = true
-                try config.readInitConfiguration(reader)
-            case "ClusterConfiguration":
-                sawKubeadmDocument = true
-                try config.readClusterConfiguration(reader)
-            default:
-                continue
+            if type.group == GroupVersionKind.kubeadmGroup {
+                guard supportedAPIVersions.contains(type.apiVersion) else {
+                    throw PKIError(.invalidInput, "\(subject): apiVersion \(type.apiVersion) is not supported; use kubeadm.k8s.io/v1beta4 (or v1beta3), e.g. after `kubeadm config migrate`")
+                }
+                switch type.kind {
+                case "InitConfiguration":
+                    sawKubeadmDocument = true
+                    try config.readInitConfiguration(reader)
+                    continue
+                case "ClusterConfiguration":
+                    sawKubeadmDocument = true
+                    try config.readClusterConfiguration(reader)
+                    continue
+                case "JoinConfiguration":
+                    sawKubeadmDocument = true
+                    try config.readCertificateKey(reader, kind: type.kind, "controlPlane", "certificateKey")
+                    continue
+                default:
+                    break
+                }
+            }
+            if !GroupVersionKind.componentConfigGroups.contains(type.group) {
+                config.warnings.append(type.ignoredWarning)
             }
         }
         guard sawKubeadmDocument else {
-            throw PKIError(.invalidInput, "config file \(source) has no InitConfiguration or ClusterConfiguration document (apiVersion kubeadm.k8s.io/v1beta4)")
+            throw PKIError(.invalidInput, "\(subject) has no InitConfiguration, ClusterConfiguration or JoinConfiguration document (apiVersion kubeadm.k8s.io/v1beta4)")
         }
         return config
     }
@@ -80,6 +106,17 @@ public struct KubeadmConfigFile: Sendable, Equatable {
         nodeName = try reader.string("nodeRegistration", "name") ?? nodeName
         advertiseAddress = try reader.string("localAPIEndpoint", "advertiseAddress") ?? advertiseAddress
         bindPort = try reader.int("localAPIEndpoint", "bindPort") ?? bindPort
+        try readCertificateKey(reader, kind: "InitConfiguration", "certificateKey")
+    }
+
+    /// One key per file: two documents that both set one leave the command unable to tell which is meant.
+    private mutating func readCertificateKey(_ reader: FieldReader, kind: String, _ path: String...) throws {
+        guard let text = try reader.string(path), !text.isEmpty else { return }
+        let field = "\(kind) \(path.joined(separator: "."))"
+        if let certificateKey, certificateKey.text != text {
+            throw PKIError(.invalidInput, "\(reader.subject) sets a certificate key in both \(certificateKey.field) and \(field); keep one")
+        }
+        certificateKey = ConfiguredCertificateKey(text: text, field: field)
     }
 
     private mutating func readClusterConfiguration(_ reader: FieldReader) throws {
@@ -108,7 +145,7 @@ public struct KubeadmConfigFile: Sendable, Equatable {
 /// Typed access to nested YAML fields, with errors that name the file and the field path.
 private struct FieldReader {
     let fields: [String: Any]
-    let source: String
+    let subject: String
 
     private func value(_ path: [String]) throws -> Any? {
         var current: Any? = fields
@@ -123,7 +160,7 @@ private struct FieldReader {
     }
 
     private func typeError(_ path: [String], _ expected: String) -> PKIError {
-        PKIError(.invalidInput, "config file \(source): \(path.joined(separator: ".")) must be \(expected)")
+        PKIError(.invalidInput, "\(subject): \(path.joined(separator: ".")) must be \(expected)")
     }
 
     func mapping(_ path: String...) throws -> [String: Any]? {
@@ -133,6 +170,10 @@ private struct FieldReader {
     }
 
     func string(_ path: String...) throws -> String? {
+        try string(path)
+    }
+
+    func string(_ path: [String]) throws -> String? {
         guard let raw = try value(path) else { return nil }
         switch raw {
         case let text as String: return text

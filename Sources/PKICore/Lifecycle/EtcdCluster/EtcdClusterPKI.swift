@@ -71,9 +71,7 @@ public struct EtcdClusterPKI: Sendable {
         let lock = try await PKILock.acquire(certificatesDir: root, timeout: PKILock.defaultTimeout, clock: clock)
         defer { withExtendedLifetime(lock) {} }
         for directory in directories {
-            for path in try PKIDirectory(root: directory).completeInterruptedWrites() {
-                log.warning("[etcd-certs] Completed the interrupted write of \(path)")
-            }
+            InterruptedWriteRecovery.report(try PKIDirectory(root: directory).completeInterruptedWrites(), log: log, phase: "etcd-certs")
         }
         let plan = try plan(members: members)
         let algorithms = Array(repeating: algorithm, count: plan.toCreate.count + (plan.existingCA == nil ? 1 : 0))
@@ -97,6 +95,8 @@ public struct EtcdClusterPKI: Sendable {
         plan.existingCA = existingCA
         var leaves: [PlannedLeaf] = []
         for member in members {
+            // A member directory holds its keys: one planted as a link would send them elsewhere.
+            try AtomicFile.refuseSymbolicLink(root + "/" + member.name, choose: "--out directory")
             let directory = PKIDirectory(root: root + "/" + member.name)
             for name in EtcdClusterLayout.memberCertificates {
                 leaves.append(PlannedLeaf(spec: name.spec, directory: directory, member: member))

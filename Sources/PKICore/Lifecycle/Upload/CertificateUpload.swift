@@ -8,11 +8,12 @@ import PKIStore
 /// the cluster through the API (kubeadm's `init phase upload-certs --upload-certs`).
 public struct CertificateUpload: Sendable {
     public let files: [SharedFile]
-    public let key: CertificateKey
+    /// The certificate key; nil makes a new one, once the files have passed their checks.
+    public let key: CertificateKey?
     public let now: Date
     public let log: ProgressLog
 
-    public init(config: ClusterConfig, key: CertificateKey, now: Date = Date(), log: ProgressLog = .silent) {
+    public init(config: ClusterConfig, key: CertificateKey?, now: Date = Date(), log: ProgressLog = .silent) {
         let external: ExternalEtcd? = if case .external(let etcd) = config.etcd { etcd } else { nil }
         self.files = SharedFiles.list(certificatesDir: config.certificatesDir, external: external)
         self.key = key
@@ -20,11 +21,13 @@ public struct CertificateUpload: Sendable {
         self.log = log
     }
 
-    /// What was uploaded: the token whose Secret bounds the upload's life, and when it expires.
+    /// What was uploaded: the token whose Secret bounds the upload's life, when it expires, and the key it is sealed
+    /// with (`generatedKey` when upload-certs made it, to be shown once).
     public struct Report: Sendable {
         public let token: BootstrapToken
         public let expiration: Date
         public let missing: [String]
+        public let generatedKey: CertificateKey?
     }
 
     /// The four objects for `kubectl apply -f`, in kubeadm's creation order.
@@ -54,17 +57,20 @@ public struct CertificateUpload: Sendable {
         return report
     }
 
+    /// Reads and checks every file, and only then makes the key and the token and seals; nothing is sent or written here.
     private func prepare() throws -> (KubeadmCertsBundle, Report) {
-        guard let clusterCA = SharedFiles.clusterCA(in: files), FileManager.default.fileExists(atPath: clusterCA.path) else {
-            let path = SharedFiles.clusterCA(in: files)?.path ?? "the cert dir"
-            throw PKIError(.fileNotFound, "no cluster CA at \(path); pass --cert-dir DIR of a control-plane node (or run init-ca first)")
+        let material = try SharedMaterial.collect(files, now: now)
+        for file in material.absent {
+            if let field = file.configField {
+                log.warning("[upload-certs] WARNING: --config sets no \(field); uploading \(file.name) as empty")
+            } else {
+                log.warning("[upload-certs] WARNING: \(file.path) does not exist (external CA mode); uploading the certificate without its key, as kubeadm does")
+            }
         }
-        let bundle = try KubeadmCertsBundle.seal(files, key: key)
-        let missing = files.filter { bundle.entries[$0.dataKey]?.isEmpty ?? true }.map(\.name)
-        for name in missing {
-            log.warning("[upload-certs] WARNING: \(files.first { $0.name == name }.map { $0.path.isEmpty ? name : $0.path } ?? name) does not exist; uploading it as empty")
-        }
-        let report = Report(token: try BootstrapToken.generate(), expiration: now + KubeadmObjects.uploadLifetime, missing: missing)
+        let sealingKey = try key ?? CertificateKey.generate()
+        let bundle = try KubeadmCertsBundle.seal(material, key: sealingKey)
+        let report = Report(token: try BootstrapToken.generate(), expiration: now + KubeadmObjects.uploadLifetime,
+                            missing: material.absent.map(\.name), generatedKey: key == nil ? sealingKey : nil)
         return (bundle, report)
     }
 }

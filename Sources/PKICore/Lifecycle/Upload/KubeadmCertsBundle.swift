@@ -13,15 +13,17 @@ public struct KubeadmCertsBundle: Sendable, Equatable {
         self.entries = entries
     }
 
-    /// Reads and seals every file; a missing file becomes an empty value, any other read failure is an error.
-    public static func seal(_ files: [SharedFile], key: CertificateKey) throws -> KubeadmCertsBundle {
+    /// Seals every file of checked material; a file the node does not have becomes an empty value, as kubeadm uploads it.
+    public static func seal(_ material: SharedMaterial, key: CertificateKey) throws -> KubeadmCertsBundle {
         var entries: [String: Data] = [:]
-        for file in files {
-            let contents = file.path.isEmpty ? nil : try PKIDirectory.read(file.path)
-            entries[file.dataKey] = try contents.map { try AESGCM.seal($0, key: key) } ?? Data()
+        for file in material.files {
+            entries[file.dataKey] = try material.contents[file.name].map { try AESGCM.seal($0, key: key) } ?? Data()
         }
         return KubeadmCertsBundle(entries: entries)
     }
+
+    /// The bytes a sealed entry adds to the Secret's data over its plaintext: the nonce and the tag.
+    public static let sealingOverhead = AESGCM.nonceLength + AESGCM.tagLength
 
     /// True when the entries are those of an external-etcd upload.
     public var usesExternalEtcd: Bool {
@@ -60,40 +62,21 @@ public struct KubeadmCertsBundle: Sendable, Equatable {
     /// Every entry parses as what it claims to be, each pair matches, and the CAs are CAs.
     static func validate(_ plaintexts: [String: Data], files: [SharedFile], source: String) throws {
         let byName = Dictionary(files.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var certificates: [String: Certificate] = [:]
-        var privateKeys: [String: PrivateKey] = [:]
-        var publicKeys: [String: PublicKey] = [:]
-        for file in files {
-            guard let data = plaintexts[file.name] else { continue }
-            let label = "\(source) entry \(file.dataKey)"
-            do {
-                switch file.content {
-                case .certificate: certificates[file.name] = try Certificate(pem: data, source: label)
-                case .privateKey: privateKeys[file.name] = try PrivateKey(pem: data, source: label)
-                case .publicKey: publicKeys[file.name] = try PublicKey(pem: data, source: label)
-                case .kubeconfig: continue
-                }
-            } catch let error as PKIError {
-                throw PKIError(error.code, "\(error.message.components(separatedBy: ";").first ?? label); the uploaded file is not usable, check it on the uploading node")
-            }
+        for file in files where file.content == .privateKey && plaintexts[file.name] != nil {
+            guard let other = file.pairedWith.flatMap({ byName[$0] }), plaintexts[other.name] == nil else { continue }
+            throw PKIError(.incompleteBundle, "\(source) has \(file.dataKey) but an empty \(other.dataKey); a key without its certificate cannot be used, run upload-certs again")
         }
-        for file in files {
-            guard let other = file.pairedWith.flatMap({ byName[$0] }) else { continue }
-            let selfPresent = plaintexts[file.name] != nil, otherPresent = plaintexts[other.name] != nil
-            if file.content == .privateKey, selfPresent, !otherPresent {
-                throw PKIError(.incompleteBundle, "\(source) has \(file.dataKey) but an empty \(other.dataKey); a key without its certificate cannot be used, run upload-certs again")
-            }
-            guard let key = privateKeys[file.name] else { continue }
-            let matches = certificates[other.name].map { key.matches($0) } ?? publicKeys[other.name].map { key.matches($0) } ?? true
-            guard matches else {
-                throw PKIError(.keyMismatch, "\(source): \(file.dataKey) does not match \(other.dataKey); the uploading node's files are mismatched, fix them and run upload-certs again")
-            }
-        }
-        for file in files where file.authorityCheck != .none {
-            guard let certificate = certificates[file.name] else { continue }
-            let selfSigned = file.authorityCheck == .ca || certificate.isSelfSigned
-            guard certificate.isCA, selfSigned else {
-                let expected = file.authorityCheck == .ca ? "a CA (CA:TRUE)" : "a self-signed CA (CA:TRUE)"
+        let certificates: [String: Certificate]
+        do {
+            certificates = try SharedFileChecks.check(plaintexts, files: files) { "\(source) entry \($0.dataKey)" }
+        } catch {
+            switch error {
+            case .unreadable(_, let cause):
+                throw PKIError(cause.code, "\(SharedFileChecks.finding(cause)); the uploaded file is not usable, check it on the uploading node")
+            case .mismatch(let key, let partner):
+                throw PKIError(.keyMismatch, "\(source): \(key.dataKey) does not match \(partner.dataKey); the uploading node's files are mismatched, fix them and run upload-certs again")
+            case .notAuthority(let file, let selfSignedRequired):
+                let expected = selfSignedRequired ? "a self-signed CA (CA:TRUE)" : "a CA (CA:TRUE)"
                 throw PKIError(.notAnAuthority, "\(source): \(file.dataKey) is not \(expected); refusing to install it as \(file.name)")
             }
         }

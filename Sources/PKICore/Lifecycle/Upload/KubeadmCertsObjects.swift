@@ -2,6 +2,7 @@ import Foundation
 import PKICatalogue
 import PKICrypto
 import PKINetwork
+import PKIStore
 import Yams
 
 /// The API objects kubeadm's upload-certs creates, as typed objects (one source for the API requests and the
@@ -68,9 +69,10 @@ public enum KubeadmCertsObjects {
 
     /// Every object of a YAML (or JSON) manifest as a YAML node; `kind: List` items are taken one by one.
     public static func objects(inManifest data: Data, source: String) throws -> [Node] {
+        let input = try YAMLInput(data, subject: source)
         let documents: [Node]
         do {
-            documents = Array(try Yams.compose_all(yaml: String(decoding: data, as: UTF8.self)))
+            documents = try input.documents()
         } catch {
             throw PKIError(.invalidInput, "\(source) is not a YAML manifest; pass the file upload-certs --output wrote")
         }

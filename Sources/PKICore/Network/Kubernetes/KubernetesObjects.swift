@@ -81,6 +81,8 @@ public struct Secret: KubernetesObject, Equatable {
     public static let apiVersion = "v1"
     public static let kind = "Secret"
     public static let resource = "secrets"
+    /// Kubernetes' MaxSecretSize: the API server refuses a Secret whose data values (decoded) add up to more bytes.
+    public static let maxDataBytes = 1 << 20
 
     public var apiVersion = Secret.apiVersion
     public var kind = Secret.kind

@@ -103,13 +103,27 @@ public struct PKIDirectory: Sendable {
 
     // MARK: Recovery
 
-    /// Finishes swaps a crash interrupted after their commit point and discards those interrupted before it.
-    /// Returns the certificate (or public key) paths it completed. Run it under the PKI lock, before any write.
+    /// What recovery did with one interrupted swap.
+    public enum Recovery: Sendable, Equatable {
+        /// A swap interrupted after its commit point was finished: the certificate (or public key) at this path.
+        case completed(String)
+        /// A staged file that does not belong with the key in place (or chain to a CA here) was set aside, renamed
+        /// to `keptAs`, and the pair in place left alone.
+        case setAside(String, reason: String, keptAs: [String])
+    }
+
+    /// Finishes swaps a crash interrupted after their commit point and discards those interrupted before it. A
+    /// staged certificate is installed only when it matches the key that will be beside it and is issued by a CA
+    /// found here (or is a CA itself); a staged public key only when it matches its key. Anything else (a pair
+    /// restored from a backup meanwhile, a planted file) is set aside under a `.rejected-<time>` name, never
+    /// installed and never deleted. Run it under the PKI lock, before any write.
     @discardableResult
-    public func completeInterruptedWrites() throws -> [String] {
-        var completed: [String] = []
+    public func completeInterruptedWrites(now: Date = Date()) throws -> [Recovery] {
+        var done: [Recovery] = []
         let fileManager = FileManager.default
-        for directory in [root] + subdirectories() {
+        let directories = [root] + subdirectories()
+        let authorities = directories.flatMap(Self.authorityCertificates)
+        for directory in directories {
             guard let names = try? fileManager.contentsOfDirectory(atPath: directory) else { continue }
             // Every pair a crash can leave traces of, named by its primary file (the .crt or .pub).
             var primaries = Set<String>()
@@ -135,29 +149,35 @@ public struct PKIDirectory: Sendable {
                 }
             }
             for primary in primaries.sorted() {
-                let primaryPath = "\(directory)/\(primary)"
-                let keyPath = "\(directory)/\(primary.dropLast(4)).key"
-                let stagedPrimary = Self.hiddenPath(primaryPath, suffix: Self.pendingSuffix)
-                let stagedKey = Self.hiddenPath(keyPath, suffix: Self.pendingSuffix)
-                let aside = Self.hiddenPath(primaryPath, suffix: Self.asideSuffix)
-                if fileManager.fileExists(atPath: stagedPrimary) {
-                    // Committed: move in whatever is still staged, key first.
-                    if fileManager.fileExists(atPath: stagedKey) {
-                        if fileManager.fileExists(atPath: primaryPath) && !fileManager.fileExists(atPath: aside) {
-                            guard rename(primaryPath, aside) == 0 else { throw AtomicFile.ioError("move aside", primaryPath) }
-                        }
-                        try AtomicFile.commit(stagedKey, to: keyPath)
+                let swap = InterruptedSwap(primaryPath: "\(directory)/\(primary)")
+                if fileManager.fileExists(atPath: swap.stagedPrimary) {
+                    if let reason = swap.mismatch(authorities: authorities) {
+                        done.append(.setAside(swap.primaryPath, reason: reason, keptAs: try swap.setAside(now: now)))
+                    } else {
+                        try swap.complete()
+                        done.append(.completed(swap.primaryPath))
                     }
-                    try AtomicFile.commit(stagedPrimary, to: primaryPath)
-                    completed.append(primaryPath)
-                } else if !fileManager.fileExists(atPath: primaryPath) && fileManager.fileExists(atPath: aside) {
+                } else if !fileManager.fileExists(atPath: swap.primaryPath) && fileManager.fileExists(atPath: swap.aside) {
                     // Not reachable by the swap order; put the old certificate back rather than lose it.
-                    try AtomicFile.commit(aside, to: primaryPath)
+                    try AtomicFile.commit(swap.aside, to: swap.primaryPath)
                 }
-                unlink(aside)
+                unlink(swap.aside)
             }
         }
-        return completed
+        return done
+    }
+
+    /// True when a swap of `path` was interrupted after its commit point: the next writer will finish it.
+    public static func hasInterruptedWrite(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: hiddenPath(path, suffix: pendingSuffix))
+    }
+
+    /// The CA certificates in `directory` (in place or staged), for recovery to check what it installs.
+    private static func authorityCertificates(in directory: String) -> [Certificate] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".crt") || $0.hasSuffix(".crt." + pendingSuffix) }.compactMap { name in
+            (try? read("\(directory)/\(name)")).flatMap { $0 }.flatMap { try? Certificate(pem: $0, source: name) }
+        }.filter(\.isCA)
     }
 
     /// The cert dir's immediate subdirectories (`etcd/`), where pairs are swapped too. Found on disk rather than
