@@ -7,6 +7,9 @@ public enum NodeLayout {
     /// re-points at each rotation. kubeadm's report leaves it out; pkictl tracks it.
     public static let kubeletClientCertificate = "/var/lib/kubelet/pki/kubelet-client-current.pem"
 
+    /// kubeadm's stacked etcd member serves clients here (besides its advertise address).
+    public static let localEtcdClientURL = "https://127.0.0.1:2379"
+
     /// admin.conf where kubeadm writes it: the kubeconfig to name in advice about API access.
     public static var adminKubeconfig: String {
         kubeconfigDir + "/" + CertificateName.adminConf.spec.displayName
