@@ -8,30 +8,32 @@ import PKIStore
 /// holder that dies stops refreshing; etcd deletes the key when the lease runs out, whatever the clocks say.
 public actor EtcdLock: RestartLock {
     public nonisolated let description: String
-    private let gateway: EtcdGateway
+    private let access: EtcdAccess
     private let key: String
     private let identity: String
     private let ttl: Int
     private var lease: String?
 
-    public init(gateway: EtcdGateway, key: String, identity: String, leaseDuration: TimeInterval) {
-        self.gateway = gateway
+    /// Calls go to the first endpoint that answers: a lease and a key are the cluster's, whichever member serves.
+    public init(access: EtcdAccess, key: String, identity: String, leaseDuration: TimeInterval) {
+        self.access = access
         self.key = key
         self.identity = identity
         self.ttl = max(5, Int(leaseDuration.rounded(.up)))
-        self.description = "etcd key \(key) via \(gateway.endpoint)"
+        self.description = "etcd key \(key) via \(access.endpoints.joined(separator: ","))"
     }
 
     public func attempt() async throws -> LockAttempt {
         if let lease {
             // Held: refresh the lease; a lease that ran out means the key is gone, so start over.
-            if try await gateway.keepAlive(lease: lease) > 0 { return .held }
+            if try await access.firstAnswering { try await $0.keepAlive(lease: lease) } > 0 { return .held }
             self.lease = nil
         }
-        let granted = try await gateway.grantLease(ttl: ttl)
-        if let holder = try await gateway.putIfAbsent(key: key, value: identity, lease: granted) {
+        let ttl = self.ttl, identity = self.identity, key = self.key
+        let granted = try await access.firstAnswering { try await $0.grantLease(ttl: ttl) }
+        if let holder = try await access.firstAnswering({ try await $0.putIfAbsent(key: key, value: identity, lease: granted) }) {
             // Even our own identity here (an attempt whose answer was lost) is waited out: it goes with its lease.
-            try? await gateway.revoke(lease: granted)
+            _ = try? await access.firstAnswering { try await $0.revoke(lease: granted) }
             return .heldBy(holder, retryAt: nil)
         }
         lease = granted
@@ -41,6 +43,6 @@ public actor EtcdLock: RestartLock {
     public func release() async throws {
         guard let lease else { return }
         self.lease = nil
-        try await gateway.revoke(lease: lease)
+        try await access.firstAnswering { try await $0.revoke(lease: lease) }
     }
 }

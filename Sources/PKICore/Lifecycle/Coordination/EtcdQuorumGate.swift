@@ -29,7 +29,7 @@ public struct EtcdQuorumGate: RestartGate {
             let name = member.name ?? "unnamed member"
             guard let url = member.clientURLs?.first else { return "etcd member \(name) has no client URL yet" }
             do {
-                if let problem = await try access.gateway(url).problem() {
+                if let problem = try await access.gateway(url).problem() {
                     return "etcd member \(name) (\(url)) is not healthy: \(problem)"
                 }
             } catch {

@@ -26,7 +26,7 @@ public struct RestartCoordination: Sendable {
 
     /// Runs `body` holding the lock; nil without running it when the lock could not be had in time (the reason is
     /// logged). `body` learns whether the lock is still held before each step, so a lost lock stops the rollout.
-    public func holding<Result: Sendable>(_ body: @Sendable (_ stillHeld: @Sendable () async -> Bool) async -> Result) async -> Result? {
+    public func holding<Result: Sendable>(_ body: (_ stillHeld: @escaping @Sendable () async -> Bool) async -> Result) async -> Result? {
         guard await acquire() else { return nil }
         let keeper = LockKeeper()
         let renewal = Task { [lock, renewInterval, clock, log] in

@@ -30,6 +30,14 @@ public struct KubernetesClient: Sendable {
         return try decode(Object.self, response, "GET", path, expecting: [200])
     }
 
+    /// Every object of the namespace whose labels match `labelSelector` (`key=value`).
+    public func list<Object: KubernetesObject>(_ type: Object.Type, namespace: String, labelSelector: String) async throws -> [Object] {
+        let query = labelSelector.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "=&+"))) ?? labelSelector
+        let path = Object.collectionPath(namespace: namespace) + "?labelSelector=" + query
+        let response = try await http.send("GET", path)
+        return try decode(ObjectList<Object>.self, response, "GET", path, expecting: [200]).items ?? []
+    }
+
     /// POST; an existing name is a `.alreadyExists` error.
     public func create<Object: KubernetesObject>(_ object: Object) async throws -> Object {
         let path = Object.collectionPath(namespace: try namespace(of: object))
@@ -93,4 +101,9 @@ public struct KubernetesClient: Sendable {
             : ""
         return PKIError(code, "\(http.description) answered \(method) \(path) with HTTP \(response.status)\(reason)\(message)\(hint)")
     }
+}
+
+/// A list response (`ConfigMapList`, ...): the items are what matters.
+struct ObjectList<Object: KubernetesObject>: Decodable {
+    let items: [Object]?
 }
