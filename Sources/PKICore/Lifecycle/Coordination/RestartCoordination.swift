@@ -26,7 +26,10 @@ public struct RestartCoordination: Sendable {
 
     /// Runs `body` holding the lock; nil without running it when the lock could not be had in time (the reason is
     /// logged). `body` learns whether the lock is still held before each step, so a lost lock stops the rollout.
-    public func holding<Result: Sendable>(_ body: (_ stillHeld: @escaping @Sendable () async -> Bool) async -> Result) async -> Result? {
+    /// `restartedAny` tells from the result whether anything restarted: only then is the lock kept for
+    /// `releaseDelay`, so a rollout that a gate postponed frees the lock at once.
+    public func holding<Result: Sendable>(_ body: (_ stillHeld: @escaping @Sendable () async -> Bool) async -> Result,
+                                          restartedAny: (Result) -> Bool = { _ in true }) async -> Result? {
         guard await acquire() else { return nil }
         let keeper = LockKeeper()
         let renewal = Task { [lock, renewInterval, clock, log] in
@@ -51,7 +54,7 @@ public struct RestartCoordination: Sendable {
         }
         let result = await body { await keeper.isHeld }
         // The restarted components stay up for a while before another node may restart its own.
-        if await keeper.isHeld, !Task.isCancelled {
+        if restartedAny(result), await keeper.isHeld, !Task.isCancelled {
             try? await clock.sleep(seconds: releaseDelay)
         }
         renewal.cancel()

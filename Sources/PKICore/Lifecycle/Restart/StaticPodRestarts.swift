@@ -104,6 +104,8 @@ public struct StaticPodRestarts: Sendable {
                     await onStep(step)
                 })
                 return inner
+            } restartedAny: { outcome in
+                outcome.steps.contains { if case .restarted = $0.result { true } else { false } }
             }
             guard let held else {
                 outcome.postponed = "the cluster-wide restart lock (\(coordination.lock.description)) is held by another node"

@@ -1,0 +1,190 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+import PKICrypto
+
+/// Three control-plane nodes on loopback with a real three-member stacked etcd cluster (each member run by its
+/// node's fake kubelet from the node's own etcd certificates), every certificate due at once, and a pkid per node.
+/// A shared timeline records each kubelet's stops and starts: one node's restarts must never overlap another's.
+final class ClusterCoordinationTests: EndToEndTestCase {
+    private struct HANode {
+        let node: KubeadmNode
+        let name: String
+        let ports: (etcdClient: Int, etcdPeer: Int, apiserver: Int, controllerManager: Int, scheduler: Int, pkid: Int)
+        var etcdClientURL: String { "https://127.0.0.1:\(ports.etcdClient)" }
+        var etcdPeerURL: String { "https://127.0.0.1:\(ports.etcdPeer)" }
+        var readyz: String { "http://127.0.0.1:\(ports.pkid)/readyz" }
+    }
+
+    private var timeline = ""
+
+    /// Node 1 is made by `pkictl init`; nodes 2 and 3 get its CAs and service-account key (as download-certs
+    /// would place them) and run `pkictl init` themselves, as `kubeadm join --control-plane` does.
+    private func makeCluster(_ label: String, controlPlaneEndpoint: String? = nil) throws -> [HANode] {
+        let ports = try freePorts(18)
+        var nodes: [HANode] = []
+        for index in 0..<3 {
+            let name = "cp-\(index + 1)"
+            let root = try makeTemporaryDirectory("\(label)-\(name)")
+            let node = KubeadmNode(root: root, config: root + "/kubeadm.yaml")
+            try """
+            apiVersion: kubeadm.k8s.io/v1beta4
+            kind: InitConfiguration
+            localAPIEndpoint:
+              advertiseAddress: 127.0.0.1
+              bindPort: \(ports[6 * index + 2])
+            nodeRegistration:
+              name: \(name)
+            ---
+            apiVersion: kubeadm.k8s.io/v1beta4
+            kind: ClusterConfiguration
+            certificateValidityPeriod: 2h
+            encryptionAlgorithm: ECDSA-P256
+            \(controlPlaneEndpoint.map { "controlPlaneEndpoint: \($0)\n" } ?? "")
+            """.write(toFile: node.config, atomically: true, encoding: .utf8)
+            if let first = nodes.first {
+                try FileManager.default.createDirectory(atPath: node.pki + "/etcd", withIntermediateDirectories: true)
+                for file in ["ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub", "etcd/ca.crt", "etcd/ca.key"] {
+                    try FileManager.default.copyItem(atPath: first.node.pki + "/" + file, toPath: node.pki + "/" + file)
+                }
+            }
+            let made = try pkictl(["init", "--config", node.config, "--cert-dir", node.pki, "--kubeconfig-dir", node.kubernetesDir,
+                                   "--db", root + "/setup.db"])
+            XCTAssertEqual(made.status, 0, describe(made))
+            try installManifests(node)
+            let base = 6 * index
+            nodes.append(HANode(node: node, name: name, ports: (ports[base], ports[base + 1], ports[base + 2], ports[base + 3], ports[base + 4], ports[base + 5])))
+        }
+        return nodes
+    }
+
+    /// The node's kubelet: its etcd member as a real process, the other components as TLS health endpoints.
+    private func startKubelet(_ ha: HANode, cluster: [HANode]) throws {
+        let etcd = try requireTool("etcd", install: "install etcd-server")
+        let pki = ha.node.pki
+        let argv: [String] = [
+            etcd, "--name", ha.name, "--data-dir", ha.node.root + "/var/lib/etcd",
+            "--listen-client-urls", ha.etcdClientURL, "--advertise-client-urls", ha.etcdClientURL,
+            "--listen-peer-urls", ha.etcdPeerURL, "--initial-advertise-peer-urls", ha.etcdPeerURL,
+            "--initial-cluster", cluster.map { "\($0.name)=\($0.etcdPeerURL)" }.joined(separator: ","),
+            "--initial-cluster-state", "new", "--initial-cluster-token", "pkid-ha",
+            "--client-cert-auth", "--trusted-ca-file", pki + "/etcd/ca.crt", "--cert-file", pki + "/etcd/server.crt", "--key-file", pki + "/etcd/server.key",
+            "--peer-client-cert-auth", "--peer-trusted-ca-file", pki + "/etcd/ca.crt", "--peer-cert-file", pki + "/etcd/peer.crt",
+            "--peer-key-file", pki + "/etcd/peer.key",
+        ]
+        let argvFile = ha.node.root + "/etcd-argv.json"
+        try JSONSerialization.data(withJSONObject: argv).write(to: URL(fileURLWithPath: argvFile))
+        let python = try requireTool("python3", install: "install python3")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources/fake_kubelet.py").path
+        let ready = ha.node.root + "/kubelet.ready"
+        var arguments = [script, ha.node.manifests, ha.node.root + "/kubelet-events.log", ready]
+        for (name, port, cert, key, clientCA) in [
+            ("kube-apiserver", ha.ports.apiserver, pki + "/apiserver.crt", pki + "/apiserver.key", pki + "/ca.crt"),
+            ("kube-controller-manager", ha.ports.controllerManager, pki + "/front-proxy-client.crt", pki + "/front-proxy-client.key", nil),
+            ("kube-scheduler", ha.ports.scheduler, pki + "/front-proxy-client.crt", pki + "/front-proxy-client.key", nil),
+        ] as [(String, Int, String, String, String?)] {
+            arguments.append("\(name)=\(port),\(cert),\(key)" + (clientCA.map { ",\($0)" } ?? ""))
+        }
+        arguments += ["--process", "etcd=\(argvFile)", "--timeline", timeline, "--label", ha.name]
+        _ = try startBackground(python, arguments, logPath: ha.node.root + "/kubelet.log")
+        XCTAssertTrue(eventually(timeout: 20) { FileManager.default.fileExists(atPath: ready) }, tail(ha.node.root + "/kubelet.log"))
+    }
+
+    private func waitForEtcd(_ cluster: [HANode]) throws {
+        let etcdctl = try requireTool("etcdctl", install: "install etcd-client")
+        let pki = cluster[0].node.pki
+        let healthy = eventually(timeout: 60) {
+            let health = try? run(etcdctl, ["--endpoints", cluster.map(\.etcdClientURL).joined(separator: ","), "--cacert", pki + "/etcd/ca.crt",
+                                            "--cert", pki + "/etcd/healthcheck-client.crt", "--key", pki + "/etcd/healthcheck-client.key",
+                                            "--dial-timeout", "1s", "--command-timeout", "3s", "endpoint", "health"],
+                                  environment: ["ETCDCTL_API": "3"], timeout: 20)
+            return health?.status == 0
+        }
+        XCTAssertTrue(healthy, "etcd cluster not healthy: " + cluster.map { tail($0.node.root + "/etcd.log") }.joined(separator: "\n"))
+    }
+
+    private func startPKID(_ ha: HANode, cluster: [HANode], coordination: [String]) throws -> Process {
+        let others = cluster.filter { $0.name != ha.name }
+        let arguments = [
+            "--config", ha.node.config, "--cert-dir", ha.node.pki, "--kubeconfig-dir", ha.node.kubernetesDir, "--db", ha.node.root + "/inventory.db",
+            "--listen", "127.0.0.1:\(ha.ports.pkid)", "--renew-before", "3h", "--check-interval", "1h",
+            "--manifests-dir", ha.node.manifests, "--restart-wait", "1s", "--health-timeout", "60s",
+            "--health-url", "etcd=\(ha.etcdClientURL)/health",
+            "--health-url", "kube-apiserver=https://127.0.0.1:\(ha.ports.apiserver)/readyz",
+            "--health-url", "kube-controller-manager=https://127.0.0.1:\(ha.ports.controllerManager)/healthz",
+            "--health-url", "kube-scheduler=https://127.0.0.1:\(ha.ports.scheduler)/healthz",
+            "--etcd-endpoint", ha.etcdClientURL,
+        ] + others.flatMap { ["--etcd-endpoint", $0.etcdClientURL] }
+            + ["--lease-duration", "6s", "--release-delay", "2s", "--lock-wait", "5m"] + coordination
+        return try startBackground(try pkidPath(), arguments, logPath: ha.node.root + "/pkid.log")
+    }
+
+    /// Each node's span from its first stop to its last start, from the shared timeline.
+    private func restartSpans(after: Double) throws -> [String: (start: Double, end: Double, events: Int)] {
+        var spans: [String: (start: Double, end: Double, events: Int)] = [:]
+        for line in try readString(timeline).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 4, let time = Double(fields[0]), time >= after else { continue }
+            let node = String(fields[1])
+            if fields[2] == "stopped" || spans[node] != nil {
+                let current = spans[node] ?? (time, time, 0)
+                spans[node] = (min(current.start, time), max(current.end, time), current.events + 1)
+            }
+        }
+        return spans
+    }
+
+    /// The restarts after `after` (unix seconds) are each node's four components, and no two nodes' overlap.
+    private func assertSerialised(_ cluster: [HANode], after: Double, file: StaticString = #filePath, line: UInt = #line) throws {
+        let spans = try restartSpans(after: after)
+        let text = try readString(timeline)
+        XCTAssertEqual(Set(spans.keys), Set(cluster.map(\.name)), "every node restarted: \(text)", file: file, line: line)
+        // Four components stop and start once on each node.
+        for (node, span) in spans { XCTAssertEqual(span.events, 8, "\(node): \(text)", file: file, line: line) }
+        let ordered = spans.values.sorted { $0.start < $1.start }
+        for (earlier, later) in zip(ordered, ordered.dropFirst()) {
+            XCTAssertLessThan(earlier.end, later.start, "two nodes restarted at once:\n\(text)", file: file, line: line)
+        }
+    }
+
+    private func logs(_ cluster: [HANode]) -> String {
+        cluster.map { "--- \($0.name) pkid ---\n" + tail($0.node.root + "/pkid.log", lines: 30) }.joined(separator: "\n")
+    }
+
+    /// etcd backend: with one member down, no pkid restarts another member (readyz says why); once it is back,
+    /// the three nodes restart one after the other.
+    func testEtcdLockSerialisesRestartsAndTheQuorumGateHoldsWhileAMemberIsDown() throws {
+        let cluster = try makeCluster("ha-etcd")
+        timeline = cluster[0].node.root + "/timeline.log"
+        for ha in cluster { try startKubelet(ha, cluster: cluster) }
+        try waitForEtcd(cluster)
+
+        // Member cp-3 goes down (its kubelet stops it when the manifest leaves) and its pkid is not running.
+        let aside = cluster[2].node.root + "/etcd.yaml.aside"
+        try FileManager.default.moveItem(atPath: cluster[2].node.manifests + "/etcd.yaml", toPath: aside)
+        XCTAssertTrue(eventually(timeout: 20) { (try? readString(timeline))?.contains("cp-3 stopped etcd") == true })
+        let firstTwo = try cluster.prefix(2).map { try startPKID($0, cluster: cluster, coordination: ["--coordination", "etcd"]) }
+        for ha in cluster.prefix(2) {
+            XCTAssertTrue(eventually(timeout: 90) { httpGetAnyStatus(ha.readyz)?.contains("postponed: etcd member cp-3") == true },
+                          "\(ha.name) did not postpone: \(httpGetAnyStatus(ha.readyz) ?? "no answer")\n\(logs(cluster))")
+        }
+        let during = try readString(timeline)
+        XCTAssertFalse(during.contains("cp-1 stopped") || during.contains("cp-2 stopped"), "a member restarted while another was down:\n\(during)")
+        XCTAssertTrue(try readString(cluster[0].node.root + "/pkid.log").contains("is not healthy"), logs(cluster))
+
+        // cp-3 is back: a pass on every node (SIGHUP) restarts them, one node at a time.
+        try FileManager.default.moveItem(atPath: aside, toPath: cluster[2].node.manifests + "/etcd.yaml")
+        try waitForEtcd(cluster)
+        let rollout = Date().timeIntervalSince1970
+        let third = try startPKID(cluster[2], cluster: cluster, coordination: ["--coordination", "etcd"])
+        for pkid in firstTwo { kill(pkid.processIdentifier, SIGHUP) }
+        for ha in cluster {
+            XCTAssertTrue(eventually(timeout: 240) { httpGetAnyStatus(ha.readyz) == "ok\n" },
+                          "\(ha.name) not ready: \(httpGetAnyStatus(ha.readyz) ?? "no answer")\n\(logs(cluster))")
+        }
+        try assertSerialised(cluster, after: rollout)
+        for pkid in firstTwo + [third] { kill(pkid.processIdentifier, SIGTERM) }
+    }
+}
