@@ -54,6 +54,8 @@ final class ClusterCoordinationTests: EndToEndTestCase {
                                    "--db", root + "/setup.db"])
             XCTAssertEqual(made.status, 0, describe(made))
             try installManifests(node)
+            // super-admin.conf exists only on the node that ran kubeadm init.
+            if index > 0 { try FileManager.default.removeItem(atPath: node.kubernetesDir + "/super-admin.conf") }
             let base = 6 * index
             nodes.append(HANode(node: node, name: name, ports: (ports[base], ports[base + 1], ports[base + 2], ports[base + 3], ports[base + 4], ports[base + 5])))
         }
@@ -186,5 +188,93 @@ final class ClusterCoordinationTests: EndToEndTestCase {
         }
         try assertSerialised(cluster, after: rollout)
         for pkid in firstTwo + [third] { kill(pkid.processIdentifier, SIGTERM) }
+    }
+
+    /// The fake API server on `port`, serving node 1's apiserver certificate, with `preload` in its store.
+    private func startAPIServer(_ cluster: [HANode], port: Int, preload: String) throws -> String {
+        let root = cluster[0].node.root
+        let preloadFile = root + "/preload.yaml", log = root + "/requests.jsonl"
+        try preload.write(toFile: preloadFile, atomically: true, encoding: .utf8)
+        let pki = cluster[0].node.pki
+        _ = try startBackground(try requireTool("python3", install: "install python3"), [
+            try resourceScript("fake_apiserver.py"), "--cert", pki + "/apiserver.crt", "--key", pki + "/apiserver.key", "--ca", pki + "/ca.crt",
+            "--port-file", root + "/api-port", "--log", log, "--preload", preloadFile, "--port", String(port),
+        ], logPath: root + "/apiserver.log")
+        XCTAssertTrue(eventually(timeout: 20) { FileManager.default.fileExists(atPath: root + "/api-port") }, tail(root + "/apiserver.log"))
+        return log
+    }
+
+    /// Lease backend (chosen by default once pkid.conf exists): a Lease left by a node that died holding it is
+    /// taken over only after its duration has passed by pkid's own observation, with an update carrying the
+    /// resourceVersion read; then the three nodes restart one after the other, each reports its status, and
+    /// `pkictl cluster status` shows them all.
+    func testLeaseLockTakesOverADeadHolderAfterExpiryAndSerialisesRestarts() throws {
+        let apiPort = try freePorts(1)[0]
+        let cluster = try makeCluster("ha-lease", controlPlaneEndpoint: "127.0.0.1:\(apiPort)")
+        timeline = cluster[0].node.root + "/timeline.log"
+        let deadHolder = "cp-9/5f0c2a8e-dead-4e5b-9a66-000000000000"
+        let started = Date().timeIntervalSince1970
+        let requestLog = try startAPIServer(cluster, port: apiPort, preload: """
+            apiVersion: coordination.k8s.io/v1
+            kind: Lease
+            metadata: {name: pkid-restart, namespace: kube-system}
+            spec: {holderIdentity: "\(deadHolder)", leaseDurationSeconds: 15, renewTime: NOW, acquireTime: NOW, leaseTransitions: 3}
+            ---
+            apiVersion: v1
+            kind: Endpoints
+            metadata: {name: kubernetes, namespace: default}
+            subsets:
+            - addresses: [{ip: 127.0.0.1}]
+              ports: [{name: https, port: \(cluster[0].ports.apiserver)}]
+            """)
+        for ha in cluster {
+            let issued = try pkictl(["pkid-kubeconfig", "--config", ha.node.config, "--cert-dir", ha.node.pki, "--kubeconfig-dir", ha.node.kubernetesDir,
+                                     "--db", ha.node.root + "/inventory.db"])
+            XCTAssertEqual(issued.status, 0, describe(issued))
+        }
+        for ha in cluster { try startKubelet(ha, cluster: cluster) }
+        try waitForEtcd(cluster)
+        let pkids = try cluster.map { try startPKID($0, cluster: cluster, coordination: []) }
+        for ha in cluster {
+            XCTAssertTrue(eventually(timeout: 240) { httpGetAnyStatus(ha.readyz) == "ok\n" },
+                          "\(ha.name) not ready: \(httpGetAnyStatus(ha.readyz) ?? "no answer")\n\(logs(cluster))")
+        }
+        try assertSerialised(cluster, after: started)
+        let spans = try restartSpans(after: started)
+        let firstRestart = try XCTUnwrap(spans.values.map(\.start).min())
+        let text = try readString(timeline)
+        XCTAssertGreaterThanOrEqual(firstRestart, started + 15, "the dead holder's Lease was taken before it expired\n\(text)")
+
+        // The takeover was an update carrying the resourceVersion of the dead holder's record.
+        let requests = try readString(requestLog).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let leasePath = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/pkid-restart"
+        let takeover = try XCTUnwrap(requests.first { $0["method"] as? String == "PUT" && $0["path"] as? String == leasePath && $0["status"] as? Int == 200 })
+        let body = try XCTUnwrap(takeover["body"] as? [String: Any])
+        XCTAssertEqual((body["metadata"] as? [String: Any])?["resourceVersion"] as? String, "2", "\(takeover)")
+        let spec = try XCTUnwrap(body["spec"] as? [String: Any])
+        XCTAssertTrue((spec["holderIdentity"] as? String)?.hasPrefix("cp-") == true && spec["holderIdentity"] as? String != deadHolder, "\(spec)")
+        XCTAssertEqual(spec["leaseTransitions"] as? Int, 4, "\(spec)")
+        XCTAssertTrue(requests.allSatisfy { ($0["client"] as? String)?.hasPrefix("system:pkid:cp-") == true }, "every call is made as pkid.conf")
+        let conflicts = requests.filter { $0["path"] as? String == leasePath && $0["status"] as? Int == 409 }.count
+        print("lease write conflicts seen: \(conflicts)")
+
+        // Every node reported; the cluster view lists them and the released lock.
+        XCTAssertTrue(eventually(timeout: 30) {
+            let status = try? pkictl(["cluster", "status", "--kubeconfig", cluster[0].node.kubernetesDir + "/admin.conf"])
+            return status?.status == 0 && status?.stdout.contains("restart lock: Lease kube-system/pkid-restart free") == true
+                && cluster.allSatisfy { status?.stdout.contains("\($0.name): pkid ") == true }
+        }, logs(cluster))
+        let table = try pkictl(["cluster", "status", "--kubeconfig", cluster[0].node.kubernetesDir + "/admin.conf"])
+        XCTAssertTrue(table.stdout.hasPrefix("CERTIFICATE"), table.stdout)
+        XCTAssertTrue(table.stdout.contains("pkid.conf"), table.stdout)
+        XCTAssertFalse(table.stdout.contains("STALE"), table.stdout)
+        let json = try pkictl(["cluster", "status", "-o", "json", "--kubeconfig", cluster[0].node.kubernetesDir + "/admin.conf"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stdout)
+        let nodes = try XCTUnwrap(object["nodes"] as? [[String: Any]])
+        XCTAssertEqual(nodes.compactMap { $0["node"] as? String }, ["cp-1", "cp-2", "cp-3"])
+        XCTAssertTrue(nodes.allSatisfy { ($0["owedRestarts"] as? [String])?.isEmpty == true }, json.stdout)
+        for pkid in pkids { kill(pkid.processIdentifier, SIGTERM) }
     }
 }

@@ -12,7 +12,7 @@ Kubernetes' 1 MiB is refused with 422 Invalid, as the API server does. One JSON 
 path, body, client CN, status) goes to --log. The port it listens on is written to --port-file once it
 accepts connections.
 
-  fake_apiserver.py --cert SERVER.crt --key SERVER.key --ca CA.crt --port-file FILE --log FILE [--preload MANIFEST]
+  fake_apiserver.py --cert SERVER.crt --key SERVER.key --ca CA.crt --port-file FILE --log FILE [--preload MANIFEST] [--port N]
 """
 import argparse
 import base64
@@ -121,6 +121,7 @@ parser = argparse.ArgumentParser()
 for option in ("--cert", "--key", "--ca", "--port-file", "--log"):
     parser.add_argument(option, required=True)
 parser.add_argument("--preload")
+parser.add_argument("--port", type=int, default=0)
 args = parser.parse_args()
 
 if args.preload:
@@ -142,7 +143,7 @@ context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.verify_mode = ssl.CERT_REQUIRED
 context.load_cert_chain(args.cert, args.key)
 context.load_verify_locations(args.ca)
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(args.port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
