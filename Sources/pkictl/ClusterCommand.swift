@@ -19,7 +19,7 @@ struct ClusterStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "One table: each node's certificates and time left, nodes whose pkid has not reported within two check intervals, who holds the restart lock.",
-        discussion: "Reads the ConfigMaps pkid-status-<node> and the restart Lease in kube-system through an admin kubeconfig."
+        discussion: "Reads the ConfigMaps \(NodeStatus.configMapName(node: "<node>")) and the restart Lease in \(NodeStatus.namespace) through an admin kubeconfig."
     )
 
     @Option(help: ArgumentHelp("A kubeconfig with read access to kube-system. (default: \(NodeLayout.adminKubeconfig))", valueName: "file"))

@@ -11,7 +11,7 @@ struct RBACCommand: ParsableCommand {
         abstract: "Print the minimal Role and RoleBinding for pkid's kubeconfig as YAML, for `kubectl apply -f -`.",
         discussion: """
         Lets each node's pkid create the restart Lease and its status ConfigMap, get and update only those, and get \
-        the kubernetes Endpoints. Name every control-plane node with --node (default: this node).
+        the \(KubeadmObjects.apiServerEndpoints.namespace)/\(KubeadmObjects.apiServerEndpoints.name) Endpoints. Name every control-plane node with --node (default: this node).
         """
     )
 

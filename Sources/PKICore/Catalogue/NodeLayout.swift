@@ -27,4 +27,6 @@ public enum KubeadmObjects {
     public static let tokenDescription = "Proxy for managing TTL for the kubeadm-certs secret"
     /// How long the upload lives: its bootstrap token's expiration.
     public static let uploadLifetime: Double = 2 * 3600
+    /// The Endpoints in `default` that list the API servers that are up (each server's endpoint reconciler writes it).
+    public static let apiServerEndpoints = (namespace: "default", name: "kubernetes")
 }

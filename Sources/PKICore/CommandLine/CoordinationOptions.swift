@@ -10,14 +10,14 @@ import PKIStore
 public struct CoordinationOptions: ParsableArguments, Sendable {
     public init() {}
 
-    @Option(help: ArgumentHelp("The cluster-wide restart lock: lease (a Lease in kube-system, through pkid.conf), etcd (a key on an etcd lease) or none. (default: lease when the pkid kubeconfig exists, else none)",
+    @Option(help: ArgumentHelp("The cluster-wide restart lock: lease (a Lease in \(KubeadmObjects.namespace), through \(CertificateName.pkidConf.spec.displayName)), etcd (a key on an etcd lease) or none. (default: lease when pkid's kubeconfig exists, else none)",
                                valueName: "backend"))
     public var coordination: CoordinationBackend?
 
     @Option(help: ArgumentHelp("pkid's own kubeconfig, issued by `pkictl pkid-kubeconfig`. (default: <kubeconfig-dir>/\(CertificateName.pkidConf.spec.displayName))", valueName: "file"))
     public var coordinationKubeconfig: String?
 
-    @Option(help: ArgumentHelp("Name of the restart Lease in kube-system (and of the etcd key under /pkid/). (default: \(Self.defaultLeaseName))", valueName: "name"))
+    @Option(help: ArgumentHelp("Name of the restart Lease in \(KubeadmObjects.namespace) (and of the etcd key under /pkid/). (default: \(Self.defaultLeaseName))", valueName: "name"))
     public var leaseName: String = Self.defaultLeaseName
 
     @Option(parsing: .unconditional, help: ArgumentHelp("How long a lock holder that stops renewing keeps the lock. (default: 60s)", valueName: "duration"),
@@ -102,7 +102,7 @@ public struct CoordinationOptions: ParsableArguments, Sendable {
             } else if case .local = config.etcd, let etcd {
                 gates.append(APIServerGate(source: .etcdMembers(etcd, apiPort: config.bindPort), ownAddress: ownAddress, trust: [caCertificate], identity: nil, log: log))
             } else {
-                log.info("no pkid kubeconfig and no stacked etcd: kube-apiserver restarts are not gated on another API server being ready")
+                log.info("no pkid kubeconfig and no stacked etcd: \(ComponentName.kubeAPIServer) restarts are not gated on another API server being ready")
             }
         }
         let restart = RestartCoordination(lock: lock, acquireTimeout: lockWait.seconds, renewInterval: leaseDuration.seconds / 3,

@@ -45,7 +45,7 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         self.certificates = certificates
     }
 
-    public static let namespace = "kube-system"
+    public static let namespace = KubeadmObjects.namespace
     /// The label every status ConfigMap carries, and `cluster status` selects by.
     public static let label = (key: "app.kubernetes.io/name", value: "pkid-status")
     static let dataKey = "status.json"

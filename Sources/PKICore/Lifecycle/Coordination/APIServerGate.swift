@@ -45,13 +45,13 @@ public struct APIServerGate: RestartGate {
             return host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) != ownAddress
         }
         guard !others.isEmpty else {
-            log.info("no other API server is known: a single control plane, kube-apiserver restarts without a standby")
+            log.info("no other API server is known: a single control plane, \(ComponentName.kubeAPIServer) restarts without a standby")
             return nil
         }
         var problems: [String] = []
         for url in others {
             do {
-                let probe = try HTTPSClient(url: url, peer: "API server", trust: .authorities(trust), serverName: "kubernetes", identity: identity,
+                let probe = try HTTPSClient(url: url, peer: "API server", trust: .authorities(trust), serverName: ComponentName.kubeAPIServer.spec.health.serverName, identity: identity,
                                             limits: .init(connectTimeout: 5, ioTimeout: 5, maximumResponseSize: 1 << 16))
                 let response = try await probe.send("GET", "/readyz")
                 if response.status == 200 { return nil }
@@ -66,7 +66,8 @@ public struct APIServerGate: RestartGate {
     private func apiServers() async throws -> [String] {
         switch source {
         case .endpoints(let client):
-            return try await client.get(Endpoints.self, namespace: "default", name: "kubernetes")?.urls ?? []
+            let endpoints = KubeadmObjects.apiServerEndpoints
+            return try await client.get(Endpoints.self, namespace: endpoints.namespace, name: endpoints.name)?.urls ?? []
         case .etcdMembers(let access, let port):
             let members = try await access.firstAnswering { try await $0.members() }
             return members.compactMap { member in

@@ -19,8 +19,9 @@ public enum PkidRBAC {
             .init(verbs: ["get", "update"], apiGroups: [""], resources: ["configmaps"],
                   resourceNames: nodes.map { NodeStatus.configMapName(node: $0) }),
         ])
-        let endpoints = Role(metadata: ObjectMeta(name: roleName, namespace: "default"), rules: [
-            .init(verbs: ["get"], apiGroups: [""], resources: ["endpoints"], resourceNames: ["kubernetes"]),
+        let apiServers = KubeadmObjects.apiServerEndpoints
+        let endpoints = Role(metadata: ObjectMeta(name: roleName, namespace: apiServers.namespace), rules: [
+            .init(verbs: ["get"], apiGroups: [""], resources: ["endpoints"], resourceNames: [apiServers.name]),
         ])
         let roles = [coordination, endpoints]
         let bindings = roles.map { role in
