@@ -32,15 +32,36 @@ struct DaemonContext: Sendable {
         let pass = RenewalPass(config: config, recorder: recorder, policy: policy,
                                backupDirectory: { CertificateRenewal.defaultBackupDirectory(certificatesDir: certificatesDir, now: $0) },
                                clock: clock, log: renewalLog)
-        let coordination = try settings.cluster.make(config: config, clock: clock, log: log)
+        let (restarts, coordination) = try makeRestarts(settings, config: config, inventory: inventory, clock: clock, log: log)
         if let coordination {
             logger.info("restarts coordinated through \(coordination.restart.lock.description)")
         }
+        return DaemonContext(settings: settings, config: config, pass: pass, restarts: restarts, clock: clock,
+                             coordination: coordination, inventory: inventory)
+    }
+
+    private static func makeRestarts(_ settings: DaemonOptions, config: ClusterConfig, inventory: Inventory, clock: any WallClock,
+                                     log: ProgressLog) throws -> (StaticPodRestarts, NodeCoordination?) {
+        let coordination = try settings.cluster.make(config: config, clock: clock, log: log)
         let restarts = try settings.restarts.restarts(config: config, inventory: inventory, actor: "pkid",
                                                       retryInterval: settings.checkInterval.seconds, clock: clock, log: log,
                                                       coordination: coordination)
-        return DaemonContext(settings: settings, config: config, pass: pass, restarts: restarts, clock: clock,
-                             coordination: coordination, inventory: inventory)
+        return (restarts, coordination)
+    }
+
+    /// The restarts and coordination with credentials read again (pkid.conf and the etcd client certificate are
+    /// renewed like the others, so a pass must not talk with the copies read at start); when that fails, the
+    /// ones of the last good read, with a warning.
+    func refreshed(logger: Logger) -> DaemonContext {
+        do {
+            let (restarts, coordination) = try Self.makeRestarts(settings, config: config, inventory: inventory, clock: clock,
+                                                                 log: ProgressLog.logger(logger))
+            return DaemonContext(settings: settings, config: config, pass: pass, restarts: restarts, clock: clock,
+                                 coordination: coordination, inventory: inventory)
+        } catch {
+            logger.warning("cannot read the restart or coordination credentials again, using those read before: \((error as? PKIError)?.message ?? "\(error)")")
+            return self
+        }
     }
 
     /// pkid keeps a PKI current and never makes one: a cert dir without the cluster CA is a wrong path, said at

@@ -14,6 +14,7 @@ struct DaemonPass {
 
     /// Returns when the next pass is needed.
     func run() async -> Date {
+        let context = self.context.refreshed(logger: logger)
         let clock = context.clock
         let now = clock.date
         let outcome: RenewalPass.Outcome
@@ -41,7 +42,7 @@ struct DaemonPass {
         let succeeded = problems.isEmpty
         await metrics.recordPass(outcome, succeeded: succeeded, pendingRestarts: restarts.owed, postponed: restarts.postponed, at: clock.date)
         logger.info("pass finished", metadata: ["succeeded": "\(succeeded)", "renewed": "\(outcome.renewedNames.count)"])
-        await publishStatus(outcome, restarts: restarts)
+        await publishStatus(outcome, restarts: restarts, context: context)
         return max(next, clock.date + 1)
     }
 
@@ -78,7 +79,7 @@ struct DaemonPass {
 
     /// The node's report in its status ConfigMap, for `pkictl cluster status`; a failure is logged and retried
     /// at the next pass, never a failed pass.
-    private func publishStatus(_ outcome: RenewalPass.Outcome, restarts: StaticPodRestarts.Outcome) async {
+    private func publishStatus(_ outcome: RenewalPass.Outcome, restarts: StaticPodRestarts.Outcome, context: DaemonContext) async {
         guard let client = context.coordination?.api else { return }
         let history = (try? context.inventory.history(certificateDirectory: context.config.certificatesDir)) ?? []
         let status = NodeStatus(node: context.config.nodeName, version: DaemonStatus.version, reportedAt: context.clock.date,
