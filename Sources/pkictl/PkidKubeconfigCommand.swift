@@ -28,9 +28,9 @@ struct PkidKubeconfigCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try paths.resolve(ConfigOverrides(nodeName: nodeName, controlPlaneEndpoint: controlPlaneEndpoint,
                                                        encryptionAlgorithm: keys.encryptionAlgorithm))
+        try await PKIInitialization(config: config, log: .console, recorder: try paths.recorder(for: config)).run(.issued(.pkidConf))
         if config.controlPlaneEndpoint == nil {
             Console.error("[kubeconfig] WARNING: no controlPlaneEndpoint: \(CertificateName.pkidConf.spec.displayName) points at this node's API server, which pkid restarts; set controlPlaneEndpoint on an HA cluster")
         }
-        try await PKIInitialization(config: config, log: .console, recorder: try paths.recorder(for: config)).run(.issued(.pkidConf))
     }
 }

@@ -4,6 +4,7 @@ import XCTest
 import Glibc
 #endif
 import PKICrypto
+import PKIStore
 
 /// Three control-plane nodes on loopback with a real three-member stacked etcd cluster (each member run by its
 /// node's fake kubelet from the node's own etcd certificates), every certificate due at once, and a pkid per node.
@@ -276,5 +277,120 @@ final class ClusterCoordinationTests: EndToEndTestCase {
         XCTAssertEqual(nodes.compactMap { $0["node"] as? String }, ["cp-1", "cp-2", "cp-3"])
         XCTAssertTrue(nodes.allSatisfy { ($0["owedRestarts"] as? [String])?.isEmpty == true }, json.stdout)
         for pkid in pkids { kill(pkid.processIdentifier, SIGTERM) }
+    }
+
+    /// The Lease backend against a real kube-apiserver (given in PKID_KUBE_APISERVER; skipped otherwise), served
+    /// by node 1's PKI on the test's real etcd cluster: `pkictl rbac` applied with kubectl is all pkid.conf may
+    /// use, a dead holder's Lease is taken over only after its duration, the rollouts do not overlap, and
+    /// `pkictl cluster status` reads the three reports.
+    func testLeaseLockAgainstARealAPIServer() throws {
+        guard let apiserver = ProcessInfo.processInfo.environment["PKID_KUBE_APISERVER"], !apiserver.isEmpty else {
+            throw XCTSkip("set PKID_KUBE_APISERVER to a kube-apiserver binary (../shared/tools/build-kube-control-plane.sh) to run this test")
+        }
+        let sibling = URL(fileURLWithPath: apiserver).deletingLastPathComponent().appendingPathComponent("kubectl").path
+        let kubectl = FileManager.default.isExecutableFile(atPath: sibling) ? sibling : try requireTool("kubectl", install: "install kubectl")
+        let apiPort = try freePorts(1)[0]
+        let cluster = try makeCluster("ha-real", controlPlaneEndpoint: "127.0.0.1:\(apiPort)")
+        timeline = cluster[0].node.root + "/timeline.log"
+        for ha in cluster { try startKubelet(ha, cluster: cluster) }
+        try waitForEtcd(cluster)
+
+        // kube-apiserver as node 1's manifest runs it, on the test's port and etcd members.
+        let manifest = try readString(cluster[0].node.manifests + "/kube-apiserver.yaml")
+        var flags = manifest.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("- --") }.map { String($0.dropFirst(2)) }
+            .filter { !$0.hasPrefix("--secure-port=") && !$0.hasPrefix("--etcd-servers=") }
+        flags += ["--secure-port=\(apiPort)", "--bind-address=127.0.0.1", "--insecure-port=0",
+                  "--etcd-servers=" + cluster.map(\.etcdClientURL).joined(separator: ",")]
+        _ = try startBackground(apiserver, flags, logPath: cluster[0].node.root + "/kube-apiserver.log")
+        let admin = cluster[0].node.kubernetesDir + "/admin.conf"
+        XCTAssertTrue(eventually(timeout: 120) {
+            (try? run(kubectl, ["--kubeconfig", admin, "get", "--raw", "/readyz"], timeout: 20))?.stdout == "ok"
+        }, tail(cluster[0].node.root + "/kube-apiserver.log"))
+
+        let rbac = try pkictl(["rbac", "--node", "cp-1", "--node", "cp-2", "--node", "cp-3"])
+        try rbac.stdout.write(toFile: cluster[0].node.root + "/rbac.yaml", atomically: true, encoding: .utf8)
+        let applied = try run(kubectl, ["--kubeconfig", admin, "apply", "-f", cluster[0].node.root + "/rbac.yaml"], timeout: 60)
+        XCTAssertEqual(applied.status, 0, describe(applied))
+
+        // A Lease left by a node that died holding it.
+        let now = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC") ?? .current,
+                                              formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+        let lease = cluster[0].node.root + "/dead-lease.yaml"
+        try """
+        apiVersion: coordination.k8s.io/v1
+        kind: Lease
+        metadata: {name: pkid-restart, namespace: kube-system}
+        spec: {holderIdentity: "cp-9/5f0c2a8e-dead", leaseDurationSeconds: 15, renewTime: "\(now)", acquireTime: "\(now)"}
+        """.write(toFile: lease, atomically: true, encoding: .utf8)
+        let started = Date().timeIntervalSince1970
+        let created = try run(kubectl, ["--kubeconfig", admin, "apply", "-f", lease], timeout: 60)
+        XCTAssertEqual(created.status, 0, describe(created))
+
+        for ha in cluster {
+            let issued = try pkictl(["pkid-kubeconfig", "--config", ha.node.config, "--cert-dir", ha.node.pki, "--kubeconfig-dir", ha.node.kubernetesDir,
+                                     "--db", ha.node.root + "/inventory.db"])
+            XCTAssertEqual(issued.status, 0, describe(issued))
+        }
+        // pkid.conf may not read Secrets.
+        let secrets = try run(kubectl, ["--kubeconfig", cluster[1].node.kubernetesDir + "/pkid.conf", "-n", "kube-system", "get", "secrets"], timeout: 60)
+        XCTAssertNotEqual(secrets.status, 0, describe(secrets))
+        XCTAssertTrue(secrets.stderr.contains("Forbidden") || secrets.stderr.contains("forbidden"), describe(secrets))
+
+        let pkids = try cluster.map { try startPKID($0, cluster: cluster, coordination: []) }
+        for ha in cluster {
+            XCTAssertTrue(eventually(timeout: 240) { httpGetAnyStatus(ha.readyz) == "ok\n" },
+                          "\(ha.name) not ready: \(httpGetAnyStatus(ha.readyz) ?? "no answer")\n\(logs(cluster))")
+        }
+        try assertSerialised(cluster, after: started)
+        let firstRestart = try XCTUnwrap(try restartSpans(after: started).values.map(\.start).min())
+        XCTAssertGreaterThanOrEqual(firstRestart, started + 15, "the dead holder's Lease was taken before it expired")
+        XCTAssertTrue(eventually(timeout: 30) {
+            let status = try? pkictl(["cluster", "status", "--kubeconfig", admin])
+            return status?.status == 0 && cluster.allSatisfy { status?.stdout.contains("\($0.name): pkid ") == true }
+                && status?.stdout.contains("restart lock: Lease kube-system/pkid-restart free") == true
+        }, logs(cluster))
+        for pkid in pkids { kill(pkid.processIdentifier, SIGTERM) }
+    }
+
+    /// pkid.conf is made only on request: not by init, refused without the CA's key (nothing written), then
+    /// tracked, reported and renewed like kubeadm's kubeconfigs.
+    func testPkidKubeconfigIsIssuedOnlyOnRequestAndThenTrackedLikeTheOthers() throws {
+        let node = try makeKubeadmNode("pkid-conf")
+        let pkidConf = node.kubernetesDir + "/pkid.conf"
+        let db = ["--db", node.root + "/inventory.db"]
+        XCTAssertFalse(FileManager.default.fileExists(atPath: pkidConf), "init writes exactly kubeadm's files")
+        let before = try pkictl(["check-expiration"] + node.pathArguments + db)
+        XCTAssertFalse(before.stdout.contains("pkid.conf"), before.stdout)
+
+        let bare = try makeTemporaryDirectory("pkid-conf-bare")
+        let refused = try pkictl(["pkid-kubeconfig", "--cert-dir", bare + "/pki", "--kubeconfig-dir", bare, "--node-name", "cp-1"] + db)
+        XCTAssertEqual(refused.status, 1, describe(refused))
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("\(bare)/pki/ca.crt is not a CA with its key here"), refused.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: bare), [])
+
+        let issued = try pkictl(["pkid-kubeconfig", "--control-plane-endpoint", "lb.example.com:6443"] + node.pathArguments + db)
+        XCTAssertEqual(issued.status, 0, describe(issued))
+        XCTAssertFalse(issued.stdout.contains("\"sa\""), "the service-account key is not this command's business: \(issued.stdout)")
+        let kubeconfig = try Kubeconfig.parse(try XCTUnwrap(FileManager.default.contents(atPath: pkidConf)), source: pkidConf)
+        XCTAssertEqual(kubeconfig.server, "https://lb.example.com:6443")
+        let certificate = try Certificate(pem: try XCTUnwrap(kubeconfig.clientCertificate), source: pkidConf)
+        XCTAssertEqual(certificate.subject.commonName, "system:pkid:node1")
+        XCTAssertEqual(try permissions(pkidConf), 0o600)
+        try certificate.pem().write(to: URL(fileURLWithPath: node.root + "/pkid-client.crt"))
+        let verified = try run("/usr/bin/openssl", ["verify", "-CAfile", node.pki + "/ca.crt", node.root + "/pkid-client.crt"])
+        XCTAssertEqual(verified.status, 0, describe(verified))
+
+        let after = try pkictl(["check-expiration"] + node.pathArguments + db)
+        XCTAssertTrue(after.stdout.contains("pkid.conf"), after.stdout)
+        let serialBefore = try serial(pkidConf)
+        let renewed = try pkictl(["renew", "all"] + node.pathArguments + db)
+        XCTAssertEqual(renewed.status, 0, describe(renewed))
+        XCTAssertNotEqual(try serial(pkidConf), serialBefore, "renew all renews pkid.conf once it exists")
+
+        let again = try pkictl(["init"] + node.pathArguments + db)
+        XCTAssertEqual(again.status, 0, describe(again))
+        XCTAssertFalse(again.stdout.contains("pkid.conf"), again.stdout)
     }
 }

@@ -18,6 +18,8 @@ struct InitPlan: Sendable {
     }
 
     enum ServiceAccountStep: Sendable {
+        /// Not this command's business (a row issued on request).
+        case untouched
         case reuse
         case writePublicKey(PrivateKey)
         case create
@@ -78,7 +80,7 @@ struct InitPlan: Sendable {
         case .issued(let name):
             // Only the signer is used, and nothing else is made: a missing CA or sa key is init's business.
             plan.authorities = plan.authorities.filter { $0.spec.name == name.spec.authority }
-            plan.serviceAccount = .reuse
+            plan.serviceAccount = .untouched
             guard let signer = plan.authorities.first, case .reuse = signer.step else {
                 throw PKIError(.missingCertificate, "\(name.spec.authority.spec.location(in: directory).path) is not a CA with its key here; run this on a control-plane node that holds the cluster's CAs")
             }
