@@ -308,14 +308,24 @@ final class ClusterCoordinationTests: EndToEndTestCase {
             (try? run(kubectl, ["--kubeconfig", admin, "get", "--raw", "/readyz"], timeout: 20))?.stdout == "ok"
         }, tail(cluster[0].node.root + "/kube-apiserver.log"))
 
+        // What kubeadm init does after the API is up: admin.conf's group becomes cluster-admin (through
+        // super-admin.conf, which is in system:masters).
+        let superAdmin = cluster[0].node.kubernetesDir + "/super-admin.conf"
+        let bound = try run(kubectl, ["--kubeconfig", superAdmin, "create", "clusterrolebinding", "kubeadm:cluster-admins",
+                                      "--clusterrole=cluster-admin", "--group=kubeadm:cluster-admins"], timeout: 60)
+        XCTAssertEqual(bound.status, 0, describe(bound))
         let rbac = try pkictl(["rbac", "--node", "cp-1", "--node", "cp-2", "--node", "cp-3"])
         try rbac.stdout.write(toFile: cluster[0].node.root + "/rbac.yaml", atomically: true, encoding: .utf8)
         let applied = try run(kubectl, ["--kubeconfig", admin, "apply", "-f", cluster[0].node.root + "/rbac.yaml"], timeout: 60)
         XCTAssertEqual(applied.status, 0, describe(applied))
 
         // A Lease left by a node that died holding it.
-        let now = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC") ?? .current,
-                                              formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+        // metav1.MicroTime: RFC 3339 with exactly six fractional digits.
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
+        let now = formatter.string(from: Date())
         let lease = cluster[0].node.root + "/dead-lease.yaml"
         try """
         apiVersion: coordination.k8s.io/v1
@@ -345,11 +355,12 @@ final class ClusterCoordinationTests: EndToEndTestCase {
         try assertSerialised(cluster, after: started)
         let firstRestart = try XCTUnwrap(try restartSpans(after: started).values.map(\.start).min())
         XCTAssertGreaterThanOrEqual(firstRestart, started + 15, "the dead holder's Lease was taken before it expired")
+        var status: CommandResult?
         XCTAssertTrue(eventually(timeout: 30) {
-            let status = try? pkictl(["cluster", "status", "--kubeconfig", admin])
+            status = try? pkictl(["cluster", "status", "--kubeconfig", admin])
             return status?.status == 0 && cluster.allSatisfy { status?.stdout.contains("\($0.name): pkid ") == true }
                 && status?.stdout.contains("restart lock: Lease kube-system/pkid-restart free") == true
-        }, logs(cluster))
+        }, (status.map(describe) ?? "") + logs(cluster))
         for pkid in pkids { kill(pkid.processIdentifier, SIGTERM) }
     }
 

@@ -89,7 +89,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, obj) if obj else self.status(404, "NotFound", f'{resource} "{name}" not found')
         if self.command == "GET":
             terms = [term.split("=", 1) for term in (query.get("labelSelector") or [""])[0].split(",") if term]
-            items = [obj for (ns, res, _), obj in sorted(store.items())
+            # As the API server lists: apiVersion and kind on the list, not on its items.
+            items = [{k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+                     for (ns, res, _), obj in sorted(store.items())
                      if ns == namespace and res == resource
                      and all((obj["metadata"].get("labels") or {}).get(k) == v for k, v in terms)]
             return self.reply(200, {"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": str(revision[0])}, "items": items})

@@ -35,7 +35,17 @@ public struct KubernetesClient: Sendable {
         let query = labelSelector.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "=&+"))) ?? labelSelector
         let path = Object.collectionPath(namespace: namespace) + "?labelSelector=" + query
         let response = try await http.send("GET", path)
-        return try decode(ObjectList<Object>.self, response, "GET", path, expecting: [200]).items ?? []
+        guard response.status == 200 else { throw refusal("GET", path, response) }
+        // The API server leaves apiVersion and kind out of a list's items (the list names them once).
+        do {
+            let list = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+            let items = (list?["items"] as? [[String: Any]] ?? []).map { item in
+                item.merging(["apiVersion": Object.apiVersion, "kind": Object.kind]) { present, _ in present }
+            }
+            return try JSONDecoder().decode([Object].self, from: try JSONSerialization.data(withJSONObject: items))
+        } catch {
+            throw PKIError(.malformedResponse, "\(http.description) answered GET \(path) with a body that is not a list of \(Object.kind): \(error)")
+        }
     }
 
     /// POST; an existing name is a `.alreadyExists` error.
@@ -101,9 +111,4 @@ public struct KubernetesClient: Sendable {
             : ""
         return PKIError(code, "\(http.description) answered \(method) \(path) with HTTP \(response.status)\(reason)\(message)\(hint)")
     }
-}
-
-/// A list response (`ConfigMapList`, ...): the items are what matters.
-struct ObjectList<Object: KubernetesObject>: Decodable {
-    let items: [Object]?
 }
