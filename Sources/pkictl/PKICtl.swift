@@ -12,7 +12,8 @@ struct PKICtl: AsyncParsableCommand {
         abstract: "Certificate lifecycle for kubeadm-style Kubernetes clusters.",
         subcommands: [InitCACommand.self, InitCommand.self, CAHashCommand.self, CheckExpirationCommand.self, RenewCommand.self, HistoryCommand.self,
                       CertificateKeyCommand.self, UploadCertsCommand.self, DownloadCertsCommand.self,
-                      GencertCommand.self, CFSSLJSONCommand.self, CertinfoCommand.self, EtcdCertsCommand.self]
+                      GencertCommand.self, CFSSLJSONCommand.self, CertinfoCommand.self, EtcdCertsCommand.self,
+                      PkidKubeconfigCommand.self, RBACCommand.self, ClusterCommand.self]
     )
 
     /// Commands whose `-o` takes kubectl's glued form (`-ojson`), which the argument parser alone would refuse.

@@ -69,13 +69,3 @@ struct UploadCertsCommand: AsyncParsableCommand {
         show("As a safeguard, uploaded-certs will be deleted in two hours (at \(ISO8601DateFormatter().string(from: report.expiration))).")
     }
 }
-
-extension KubernetesClient {
-    /// The client of a kubeconfig file with embedded credentials.
-    static func from(kubeconfigFile path: String) throws -> KubernetesClient {
-        guard let data = try PKIDirectory.read(path) else {
-            throw PKIError(.fileNotFound, "kubeconfig \(path) does not exist; pass an admin kubeconfig such as \(NodeLayout.adminKubeconfig)")
-        }
-        return try KubernetesClient(kubeconfig: try Kubeconfig.parse(data, source: path), source: path)
-    }
-}

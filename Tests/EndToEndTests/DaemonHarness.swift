@@ -27,6 +27,16 @@ extension EndToEndTestCase {
 
     /// The body of a GET to `url` (http on 127.0.0.1; the server closes the connection), nil unless it answers 200.
     func httpGet(_ url: String) -> String? {
+        guard let (status, body) = httpExchange(url), status == 200 else { return nil }
+        return body
+    }
+
+    /// The body of a GET to `url` whatever its status (a 503 from /readyz says why); nil without an answer.
+    func httpGetAnyStatus(_ url: String) -> String? {
+        httpExchange(url)?.body
+    }
+
+    private func httpExchange(_ url: String) -> (status: Int, body: String)? {
         guard let components = URLComponents(string: url), let port = components.port else { return nil }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
@@ -51,8 +61,9 @@ extension EndToEndTestCase {
             response += buffer[0..<count]
         }
         let text = String(decoding: response, as: UTF8.self)
-        guard text.hasPrefix("HTTP/1.1 200") || text.hasPrefix("HTTP/1.0 200"), let split = text.range(of: "\r\n\r\n") else { return nil }
-        return String(text[split.upperBound...])
+        let statusLine = text.split(separator: " ", maxSplits: 2)
+        guard statusLine.count >= 2, let status = Int(statusLine[1]), let split = text.range(of: "\r\n\r\n") else { return nil }
+        return (status, String(text[split.upperBound...]))
     }
 
     /// Polls `condition` every 100 ms until it holds or `timeout` passes.

@@ -64,7 +64,7 @@ extension EndToEndTestCase {
     }
 
     /// kubeadm's manifests with `/etc/kubernetes` and `/var/lib` moved below the node's root.
-    private func installManifests(_ node: KubeadmNode) throws {
+    func installManifests(_ node: KubeadmNode) throws {
         try FileManager.default.createDirectory(atPath: node.manifests, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: KubeadmNode.kubeadmManifests) {
             let text = try String(contentsOfFile: KubeadmNode.kubeadmManifests + "/" + name, encoding: .utf8)

@@ -37,7 +37,7 @@ final class KubeadmNodeTests: EndToEndTestCase {
         }
         let loadedByAnyPod = Set(CertificateCatalogue.components.flatMap(\.certificates))
         XCTAssertEqual(Set(CertificateName.allCases).subtracting(loadedByAnyPod),
-                       [.etcdHealthcheckClient, .adminConf, .superAdminConf, .kubeletConf],
+                       [.etcdHealthcheckClient, .adminConf, .superAdminConf, .kubeletConf, .pkidConf],
                        "renewed on their own schedule, restarting nothing")
     }
 

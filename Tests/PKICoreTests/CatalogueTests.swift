@@ -134,7 +134,7 @@ import Testing
 
     @Test func everyNameHasOneRowAndEveryFileOneOwner() {
         #expect(CertificateCatalogue.authorities.map(\.name) == AuthorityName.allCases)
-        #expect(CertificateCatalogue.certificates.map(\.name) == CertificateName.allCases)
+        #expect((CertificateCatalogue.certificates + CertificateCatalogue.issuedOnRequest).map(\.name) == CertificateName.allCases)
         #expect(CertificateCatalogue.components.map(\.name) == ComponentName.allCases)
         let files = CertificateCatalogue.authorities.map(\.baseName) + CertificateCatalogue.certificates.map(\.displayName)
             + [CertificateCatalogue.serviceAccountKey.baseName]

@@ -15,7 +15,7 @@ import Testing
         ("PKICore/Store", "PKIStore", ["PKICrypto"]),
         ("PKICore/Catalogue", "PKICatalogue", ["PKICrypto", "PKIStore"]),
         ("PKICore/Lifecycle", "PKILifecycle", ["PKICrypto", "PKINetwork", "PKIStore", "PKICatalogue"]),
-        ("PKICore/CommandLine", "PKICommandLine", ["PKICrypto", "PKIStore", "PKICatalogue", "PKILifecycle"]),
+        ("PKICore/CommandLine", "PKICommandLine", ["PKICrypto", "PKINetwork", "PKIStore", "PKICatalogue", "PKILifecycle"]),
         ("pkid/Daemon", "PKIDaemon", ["PKICrypto", "PKIStore", "PKICatalogue", "PKILifecycle", "PKICommandLine"]),
         ("pkid/Main", "pkid", ["PKIDaemon"]),
         ("pkictl", "pkictl", ["PKICrypto", "PKINetwork", "PKIStore", "PKICatalogue", "PKILifecycle", "PKICommandLine"]),

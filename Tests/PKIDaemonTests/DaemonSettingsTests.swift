@@ -61,9 +61,10 @@ import Testing
 
     @Test func everyFileKeyIsAFlagOfTheOneDeclaration() {
         #expect(DaemonConfigFile.optionNames == [
-            "ca-warning-window", "cert-dir", "check-interval", "config", "crictl", "db", "health-ca-file", "health-client-cert",
-            "health-client-key", "health-timeout", "health-url", "holding-dir", "kubeconfig-dir", "kubelet-client-cert", "listen",
-            "manifests-dir", "renew-before", "restart-strategy", "restart-wait",
+            "ca-warning-window", "cert-dir", "check-interval", "config", "coordination", "coordination-kubeconfig", "crictl", "db",
+            "etcd-endpoint", "health-ca-file", "health-client-cert", "health-client-key", "health-timeout", "health-url", "holding-dir",
+            "kubeconfig-dir", "kubelet-client-cert", "lease-duration", "lease-name", "listen", "lock-wait", "manifests-dir",
+            "release-delay", "renew-before", "restart-strategy", "restart-wait",
         ])
     }
 

@@ -26,6 +26,7 @@ public enum CertificateName: String, CaseIterable, Sendable, Codable, Comparable
     case kubeletConf = "kubelet.conf"
     case controllerManagerConf = "controller-manager.conf"
     case schedulerConf = "scheduler.conf"
+    case pkidConf = "pkid.conf"
 
     public static func < (a: CertificateName, b: CertificateName) -> Bool { a.rawValue < b.rawValue }
     public var description: String { rawValue }

@@ -6,8 +6,12 @@ import PKICrypto
 public enum CertificateCatalogue {
     public static let authorities: [AuthoritySpec] = AuthorityName.allCases.map(\.spec)
 
-    /// Key pairs under the cert dir in kubeadm's order, then kubeconfigs in kubeadm's writing order.
-    public static let certificates: [CertificateSpec] = CertificateName.allCases.map(\.spec)
+    /// Key pairs under the cert dir in kubeadm's order, then kubeconfigs in kubeadm's writing order: what `init`
+    /// writes and kubeadm's reports list.
+    public static let certificates: [CertificateSpec] = CertificateName.allCases.map(\.spec).filter { $0.presence == .always }
+
+    /// Rows an explicit command issues (pkid's kubeconfig): tracked and renewed like the others once they exist.
+    public static let issuedOnRequest: [CertificateSpec] = CertificateName.allCases.map(\.spec).filter { $0.presence == .whenIssued }
 
     /// The static pods in the only safe restart order (a component after what it depends on).
     public static let components: [StaticPodComponent] = ComponentName.allCases.map(\.spec)
@@ -31,9 +35,10 @@ public enum CertificateCatalogue {
         certificates.filter { !$0.requiresLocalEtcd || !config.usesExternalEtcd }
     }
 
-    /// Every name `renew` accepts for this cluster, sorted as kubeadm sorts its output.
+    /// Every name `renew` accepts for this cluster, sorted as kubeadm sorts its output, then the rows issued on
+    /// request.
     public static func renewableNames(for config: ClusterConfig) -> [CertificateName] {
-        certificates(for: config).filter(\.renewable).map(\.name).sorted()
+        certificates(for: config).filter(\.renewable).map(\.name).sorted() + issuedOnRequest.map(\.name)
     }
 
     /// The static pods a cluster with this etcd topology has.
@@ -156,6 +161,16 @@ extension CertificateName {
                 extendedKeyUsage: [.clientAuth], sans: .none,
                 storage: .kubeconfig(fileName: "scheduler.conf", server: .localAPIServer), requiresLocalEtcd: false,
                 renewable: true
+            )
+        case .pkidConf:
+            // Talks to the API through controlPlaneEndpoint, so it still reaches one while the local API server
+            // restarts. No group: `pkictl rbac` grants the user exactly the Lease and ConfigMaps it needs.
+            CertificateSpec(
+                name: self, longName: "certificate embedded in the kubeconfig file for pkid's cluster coordination",
+                authority: .ca, commonName: .nodeNamePrefixed("system:pkid:"), organizations: [],
+                extendedKeyUsage: [.clientAuth], sans: .none,
+                storage: .kubeconfig(fileName: "pkid.conf", server: .controlPlaneEndpoint), requiresLocalEtcd: false,
+                renewable: true, presence: .whenIssued
             )
         }
     }

@@ -7,10 +7,15 @@ public enum CommonNameRule: Sendable, Equatable {
     case nodeNamePrefixed(String)
 
     func resolve(_ config: ClusterConfig) -> String {
+        resolve(nodeName: config.nodeName)
+    }
+
+    /// The name on a given node.
+    public func resolve(nodeName: String) -> String {
         switch self {
         case .fixed(let name): name
-        case .nodeName: config.nodeName
-        case .nodeNamePrefixed(let prefix): prefix + config.nodeName
+        case .nodeName: nodeName
+        case .nodeNamePrefixed(let prefix): prefix + nodeName
         }
     }
 }
@@ -61,6 +66,15 @@ public struct CertificateSpec: Sendable, Equatable {
     public let requiresLocalEtcd: Bool
     /// kubeadm never renews kubelet.conf: the kubelet rotates its own client certificate.
     public let renewable: Bool
+    /// Whether `init` makes it (kubeadm's files) or an explicit command does (pkid's own kubeconfig).
+    public var presence: Presence = .always
+
+    public enum Presence: Sendable, Equatable {
+        /// One of kubeadm's files: `init` writes it, a node without it is missing something.
+        case always
+        /// Issued on request only; tracked and renewed once it exists, absent otherwise without a complaint.
+        case whenIssued
+    }
 
     /// The file base name kubeadm's progress lines and upload names use: `etcd/server`, `admin.conf`.
     public var displayName: String {

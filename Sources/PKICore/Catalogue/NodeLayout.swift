@@ -7,6 +7,9 @@ public enum NodeLayout {
     /// re-points at each rotation. kubeadm's report leaves it out; pkictl tracks it.
     public static let kubeletClientCertificate = "/var/lib/kubelet/pki/kubelet-client-current.pem"
 
+    /// kubeadm's stacked etcd member serves clients here (besides its advertise address).
+    public static let localEtcdClientURL = "https://127.0.0.1:2379"
+
     /// admin.conf where kubeadm writes it: the kubeconfig to name in advice about API access.
     public static var adminKubeconfig: String {
         kubeconfigDir + "/" + CertificateName.adminConf.spec.displayName
@@ -24,4 +27,6 @@ public enum KubeadmObjects {
     public static let tokenDescription = "Proxy for managing TTL for the kubeadm-certs secret"
     /// How long the upload lives: its bootstrap token's expiration.
     public static let uploadLifetime: Double = 2 * 3600
+    /// The Endpoints in `default` that list the API servers that are up (each server's endpoint reconciler writes it).
+    public static let apiServerEndpoints = (namespace: "default", name: "kubernetes")
 }

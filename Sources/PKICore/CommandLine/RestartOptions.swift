@@ -66,7 +66,7 @@ public struct RestartOptions: ParsableArguments, Sendable {
 
     /// The restarts of a node, with their books in `inventory`: one code path for pkid and pkictl.
     public func restarts(config: ClusterConfig, inventory: Inventory, actor: String, retryInterval: TimeInterval,
-                         clock: any WallClock, log: ProgressLog) throws -> StaticPodRestarts {
+                         clock: any WallClock, log: ProgressLog, coordination: NodeCoordination? = nil) throws -> StaticPodRestarts {
         let restarter: (any StaticPodRestarter)?
         switch restartStrategy {
         case .manifest:
@@ -82,8 +82,10 @@ public struct RestartOptions: ParsableArguments, Sendable {
             restarter = nil
         }
         let probe = ComponentHealthCheck(config: config, overrides: healthOverrides)
-        let rollout = restarter.map { StaticPodRollout(restarter: $0, probe: probe, healthTimeout: healthTimeout.seconds, clock: clock) }
-        return StaticPodRestarts(inventory: inventory, actor: actor, rollout: rollout, retryInterval: retryInterval, clock: clock, log: log)
+        let gate = coordination?.gate ?? OpenGate()
+        let rollout = restarter.map { StaticPodRollout(restarter: $0, probe: probe, healthTimeout: healthTimeout.seconds, clock: clock, gate: gate) }
+        return StaticPodRestarts(inventory: inventory, actor: actor, rollout: rollout, retryInterval: retryInterval, clock: clock, log: log,
+                                 coordination: coordination?.restart)
     }
 }
 

@@ -81,10 +81,11 @@ public struct CertificateRenewal: Sendable {
         CertificateCatalogue.renewableNames(for: config)
     }
 
-    /// The names of a `renew` command line: `all`, or names of the catalogue this cluster has.
+    /// The names of a `renew` command line: `all` (kubeadm's, and rows issued on request that exist here), or
+    /// names of the catalogue this cluster has.
     public static func parseNames(_ arguments: [String], for config: ClusterConfig) throws -> [CertificateName] {
         let known = renewableNames(for: config)
-        if arguments == ["all"] { return known }
+        if arguments == ["all"] { return known.filter { $0.spec.isPresent(for: config) } }
         return try arguments.map { argument in
             guard let name = CertificateName(rawValue: argument), known.contains(name) else {
                 throw PKIError(.unknownName, "unknown certificate name \"\(argument)\"; use all or one of: \(known.map(\.rawValue).joined(separator: ", "))")

@@ -26,7 +26,7 @@ public struct ExpiryReport: Sendable, Equatable {
     public init(scan: [ScannedCertificate], now: Date) {
         var certificates: [Entry] = [], authorities: [Entry] = [], unreadable: [PKIError] = []
         // kubeadm's report: the certificates renew accepts, then the CAs.
-        let renewable = Set(CertificateCatalogue.certificates.filter(\.renewable).map(\.name.rawValue))
+        let renewable = Set((CertificateCatalogue.certificates + CertificateCatalogue.issuedOnRequest).filter(\.renewable).map(\.name.rawValue))
         for item in scan {
             let isCertificateRow = item.role != .authority && renewable.contains(item.name)
             guard isCertificateRow || item.role == .authority else { continue }

@@ -72,6 +72,8 @@ struct InitExecution {
 
         let saBase = CertificateCatalogue.serviceAccountKey.baseName
         switch plan.serviceAccount {
+        case .untouched:
+            break
         case .reuse:
             log.info("[certs] Using the existing \"\(saBase)\" key")
             report.reused.append(saBase)

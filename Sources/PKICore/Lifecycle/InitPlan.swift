@@ -18,6 +18,8 @@ struct InitPlan: Sendable {
     }
 
     enum ServiceAccountStep: Sendable {
+        /// Not this command's business (a row issued on request).
+        case untouched
         case reuse
         case writePublicKey(PrivateKey)
         case create
@@ -69,9 +71,22 @@ struct InitPlan: Sendable {
             plan.authorities.append(PlannedAuthority(spec: spec, location: location, step: try judge.authorityStep(location)))
         }
         plan.serviceAccount = try judge.serviceAccountStep(directory)
-        guard scope == .all else { return plan }
-
-        for spec in CertificateCatalogue.certificates(for: config) {
+        let specs: [CertificateSpec]
+        switch scope {
+        case .authorities:
+            return plan
+        case .all:
+            specs = CertificateCatalogue.certificates(for: config)
+        case .issued(let name):
+            // Only the signer is used, and nothing else is made: a missing CA or sa key is init's business.
+            plan.authorities = plan.authorities.filter { $0.spec.name == name.spec.authority }
+            plan.serviceAccount = .untouched
+            guard let signer = plan.authorities.first, case .reuse = signer.step else {
+                throw PKIError(.missingCertificate, "\(name.spec.authority.spec.location(in: directory).path) is not a CA with its key here; run this on a control-plane node that holds the cluster's CAs")
+            }
+            specs = [name.spec]
+        }
+        for spec in specs {
             let (sans, warnings) = try spec.subjectAltNames(for: config)
             plan.warnings += warnings
             let expected = ExistingFiles.Expectation(

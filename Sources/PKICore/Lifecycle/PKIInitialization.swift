@@ -14,6 +14,16 @@ public struct PKIInitialization: Sendable {
         case authorities
         /// Everything `kubeadm init phase certs all` and `kubeconfig all` create (`init`).
         case all
+        /// One row issued on request (`pkictl pkid-kubeconfig`), signed by the CAs already there.
+        case issued(CertificateName)
+
+        var writesKubeconfigs: Bool {
+            switch self {
+            case .authorities: false
+            case .all: true
+            case .issued(let name): if case .kubeconfig = name.spec.storage { true } else { false }
+            }
+        }
     }
 
     public struct Report: Sendable {
@@ -56,7 +66,7 @@ public struct PKIInitialization: Sendable {
         for warning in preview.warnings { log.warning("[certs] WARNING: \(warning)") }
         if preview.needsWrites {
             try AtomicFile.checkWritableDirectory(config.certificatesDir)
-            if scope == .all { try AtomicFile.checkWritableDirectory(config.kubeconfigDir) }
+            if scope.writesKubeconfigs { try AtomicFile.checkWritableDirectory(config.kubeconfigDir) }
         }
         let plan: InitPlan
         if lock == nil {

@@ -24,7 +24,7 @@ public struct PKIScan: Sendable {
             external[spec.name] = isExternal
             results.append(Self.scan(location, name: spec.name.rawValue, role: .authority, authority: nil, externallyManaged: isExternal))
         }
-        for spec in CertificateCatalogue.certificates(for: config) {
+        for spec in CertificateCatalogue.certificates(for: config) + CertificateCatalogue.issuedOnRequest where spec.isPresent(for: config) {
             results.append(Self.scan(spec.location(for: config), name: spec.name.rawValue, role: spec.role,
                                      authority: spec.authority.rawValue, externallyManaged: external[spec.authority] ?? false))
         }
@@ -70,6 +70,11 @@ extension PKIScan {
 }
 
 extension CertificateSpec {
+    /// kubeadm's rows are always expected; a row issued on request counts once its file exists.
+    public func isPresent(for config: ClusterConfig) -> Bool {
+        presence == .always || FileManager.default.fileExists(atPath: location(for: config).path)
+    }
+
     /// The inventory's role for this row.
     public var role: ScannedCertificate.Role {
         switch storage {

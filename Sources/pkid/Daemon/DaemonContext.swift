@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PKICatalogue
+import PKICommandLine
 import PKICrypto
 import PKILifecycle
 import PKIStore
@@ -12,6 +13,9 @@ struct DaemonContext: Sendable {
     let pass: RenewalPass
     let restarts: StaticPodRestarts
     let clock: any WallClock
+    /// The lock, gates and API client of an HA node; nil on a single node.
+    let coordination: NodeCoordination?
+    let inventory: Inventory
 
     static func make(_ settings: DaemonOptions, clock: any WallClock, logger: Logger) throws -> DaemonContext {
         let config = try settings.paths.resolve()
@@ -28,9 +32,36 @@ struct DaemonContext: Sendable {
         let pass = RenewalPass(config: config, recorder: recorder, policy: policy,
                                backupDirectory: { CertificateRenewal.defaultBackupDirectory(certificatesDir: certificatesDir, now: $0) },
                                clock: clock, log: renewalLog)
+        let (restarts, coordination) = try makeRestarts(settings, config: config, inventory: inventory, clock: clock, log: log)
+        if let coordination {
+            logger.info("restarts coordinated through \(coordination.restart.lock.description)")
+        }
+        return DaemonContext(settings: settings, config: config, pass: pass, restarts: restarts, clock: clock,
+                             coordination: coordination, inventory: inventory)
+    }
+
+    private static func makeRestarts(_ settings: DaemonOptions, config: ClusterConfig, inventory: Inventory, clock: any WallClock,
+                                     log: ProgressLog) throws -> (StaticPodRestarts, NodeCoordination?) {
+        let coordination = try settings.cluster.make(config: config, clock: clock, log: log)
         let restarts = try settings.restarts.restarts(config: config, inventory: inventory, actor: "pkid",
-                                                      retryInterval: settings.checkInterval.seconds, clock: clock, log: log)
-        return DaemonContext(settings: settings, config: config, pass: pass, restarts: restarts, clock: clock)
+                                                      retryInterval: settings.checkInterval.seconds, clock: clock, log: log,
+                                                      coordination: coordination)
+        return (restarts, coordination)
+    }
+
+    /// The restarts and coordination with credentials read again (pkid.conf and the etcd client certificate are
+    /// renewed like the others, so a pass must not talk with the copies read at start); when that fails, the
+    /// ones of the last good read, with a warning.
+    func refreshed(logger: Logger) -> DaemonContext {
+        do {
+            let (restarts, coordination) = try Self.makeRestarts(settings, config: config, inventory: inventory, clock: clock,
+                                                                 log: ProgressLog.logger(logger))
+            return DaemonContext(settings: settings, config: config, pass: pass, restarts: restarts, clock: clock,
+                                 coordination: coordination, inventory: inventory)
+        } catch {
+            logger.warning("cannot read the restart or coordination credentials again, using those read before: \((error as? PKIError)?.message ?? "\(error)")")
+            return self
+        }
     }
 
     /// pkid keeps a PKI current and never makes one: a cert dir without the cluster CA is a wrong path, said at

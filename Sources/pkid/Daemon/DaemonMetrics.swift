@@ -27,6 +27,8 @@ actor DaemonMetrics {
     private var lastPassSucceeded = false
     /// Components whose restart is still owed after the last pass.
     private var pendingRestarts: Set<ComponentName> = []
+    /// Why the owed restarts wait without having failed (restart lock taken, etcd member down); nil otherwise.
+    private var postponement: String?
 
     /// Ready when the last pass succeeded and no restart is owed: until then some component may still run on
     /// the certificates it replaced.
@@ -36,7 +38,8 @@ actor DaemonMetrics {
     var readiness: String {
         if !lastPassSucceeded { return lastPass == nil ? "no pass has finished yet\n" : "last pass did not succeed\n" }
         if !pendingRestarts.isEmpty {
-            return "restart owed: \(ComponentName.allCases.filter(pendingRestarts.contains).map(\.rawValue).joined(separator: ", "))\n"
+            let owed = ComponentName.allCases.filter(pendingRestarts.contains).map(\.rawValue).joined(separator: ", ")
+            return "restart owed: \(owed)\(postponement.map { " (postponed: \($0))" } ?? "")\n"
         }
         return "ok\n"
     }
@@ -47,8 +50,10 @@ actor DaemonMetrics {
         static func < (a: LabelPair, b: LabelPair) -> Bool { (a.first, a.second) < (b.first, b.second) }
     }
 
-    func recordPass(_ outcome: RenewalPass.Outcome, succeeded: Bool, pendingRestarts owed: [ComponentName], at date: Date) {
+    func recordPass(_ outcome: RenewalPass.Outcome, succeeded: Bool, pendingRestarts owed: [ComponentName], postponed: String? = nil,
+                    at date: Date) {
         pendingRestarts = Set(owed)
+        postponement = owed.isEmpty ? nil : postponed
         certificates = outcome.scanned.compactMap { scanned in
             guard let certificate = scanned.certificate else { return nil }
             return CertificateSample(name: scanned.name, filepath: scanned.certificateFile, subjectCN: certificate.subject.commonName ?? "",
@@ -111,6 +116,8 @@ actor DaemonMetrics {
                restarts.keys.sorted().map { ([("component", $0.first), ("result", $0.second)], Double(restarts[$0] ?? 0)) })
         family("pkid_pending_restarts", "gauge", "1 while a component's restart is owed: it may still use replaced certificates.",
                ComponentName.allCases.map { ([("component", $0.rawValue)], pendingRestarts.contains($0) ? 1 : 0) })
+        family("pkid_restarts_postponed", "gauge", "1 while owed restarts wait on the cluster-wide lock or a safety gate (another etcd member down, no other API server ready).",
+               [([], postponement == nil ? 0 : 1)])
         family("pkid_last_pass_timestamp_seconds", "gauge", "When the last pass finished, as unix seconds.",
                lastPass.map { [([], $0.timeIntervalSince1970)] } ?? [])
         family("pkid_last_pass_success", "gauge", "1 when the last pass succeeded.",

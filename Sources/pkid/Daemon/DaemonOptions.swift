@@ -12,6 +12,7 @@ public struct DaemonOptions: ParsableArguments, Sendable {
 
     @OptionGroup public var paths: PathOptions
     @OptionGroup public var restarts: RestartOptions
+    @OptionGroup public var cluster: CoordinationOptions
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Renew this long before notAfter, e.g. 720h. (default: one third of each certificate's lifetime)", valueName: "duration"),
             transform: DurationArgument.positive)

@@ -14,6 +14,7 @@ struct DaemonPass {
 
     /// Returns when the next pass is needed.
     func run() async -> Date {
+        let context = self.context.refreshed(logger: logger)
         let clock = context.clock
         let now = clock.date
         let outcome: RenewalPass.Outcome
@@ -29,15 +30,19 @@ struct DaemonPass {
             switch step.result {
             case .restarted: await metrics.recordRestart(component: step.component.rawValue, succeeded: true)
             case .failed where !Task.isCancelled: await metrics.recordRestart(component: step.component.rawValue, succeeded: false)
-            case .failed, .skipped: break
+            case .failed, .skipped, .postponed: break
             }
         }
         let problems = outcome.problems + restarts.problems
         for problem in restarts.problems { logger.error("\(problem)") }
+        if let reason = restarts.postponed {
+            logger.warning("restarts of \(restarts.owed.map(\.rawValue).joined(separator: ", ")) postponed, still owed: \(reason)")
+        }
         let next = min(outcome.nextPass, restarts.retryAt ?? .distantFuture)
         let succeeded = problems.isEmpty
-        await metrics.recordPass(outcome, succeeded: succeeded, pendingRestarts: restarts.owed, at: clock.date)
+        await metrics.recordPass(outcome, succeeded: succeeded, pendingRestarts: restarts.owed, postponed: restarts.postponed, at: clock.date)
         logger.info("pass finished", metadata: ["succeeded": "\(succeeded)", "renewed": "\(outcome.renewedNames.count)"])
+        await publishStatus(outcome, restarts: restarts, context: context)
         return max(next, clock.date + 1)
     }
 
@@ -72,7 +77,27 @@ struct DaemonPass {
         }
     }
 
+    /// The node's report in its status ConfigMap, for `pkictl cluster status`; a failure is logged and retried
+    /// at the next pass, never a failed pass.
+    private func publishStatus(_ outcome: RenewalPass.Outcome, restarts: StaticPodRestarts.Outcome, context: DaemonContext) async {
+        guard let client = context.coordination?.api else { return }
+        let history = (try? context.inventory.history(certificateDirectory: context.config.certificatesDir)) ?? []
+        let status = NodeStatus(node: context.config.nodeName, version: DaemonStatus.version, reportedAt: context.clock.date,
+                                checkIntervalSeconds: Int(context.settings.checkInterval.seconds),
+                                owedRestarts: restarts.owed.map(\.rawValue), postponed: restarts.postponed,
+                                certificates: NodeStatus.certificates(of: outcome.scanned, history: history))
+        do {
+            try await StatusPublisher(client: client).publish(status)
+        } catch {
+            logger.warning("cannot publish this node's status to \(NodeStatus.namespace)/\(NodeStatus.configMapName(node: status.node)): \((error as? PKIError)?.message ?? "\(error)")")
+        }
+    }
+
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
+}
+
+enum DaemonStatus {
+    static let version = "0.1.0"
 }

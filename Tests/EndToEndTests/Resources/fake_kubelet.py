@@ -4,8 +4,16 @@ For each component it serves an HTTPS health endpoint while <manifests>/<compone
 serving once the file is gone, like the kubelet starting and stopping a static pod. Every start and stop is
 appended to the events file. Certificates are loaded at each start, so a restarted "pod" uses the renewed ones.
 
+A component given with --process NAME=ARGV_JSON_FILE is a real process instead (a real etcd member): started with
+that argv while the manifest exists, stopped with SIGTERM (and waited for) once it is gone. With --timeline FILE
+and --label L every start and stop is also appended there as "<unix time> L started|stopped NAME", so several
+kubelets can share one timeline.
+
 usage: fake_kubelet.py MANIFESTS EVENTS READY COMPONENT=PORT,CERT,KEY[,CLIENT_CA] ... [--never-restart NAME]
+       [--process NAME=ARGV_JSON_FILE] [--timeline FILE --label L]
 """
+import json
+import subprocess
 import http.server
 import os
 import signal
@@ -47,20 +55,56 @@ def main():
         index = args.index("--never-restart")
         never.add(args[index + 1])
         del args[index:index + 2]
+    processes, timeline, label = {}, None, ""
+    while "--process" in args:
+        index = args.index("--process")
+        name, argv_file = args[index + 1].split("=", 1)
+        processes[name] = json.load(open(argv_file))
+        del args[index:index + 2]
+    for option in ("--timeline", "--label"):
+        if option in args:
+            index = args.index(option)
+            if option == "--timeline":
+                timeline = args[index + 1]
+            else:
+                label = args[index + 1]
+            del args[index:index + 2]
     manifests, events, ready = args[0], args[1], args[2]
     components = {}
     for spec in args[3:]:
         name, rest = spec.split("=", 1)
         fields = rest.split(",")
         components[name] = (int(fields[0]), fields[1], fields[2], fields[3] if len(fields) > 3 else None)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    running, stopped_once = {}, set()
+    running, stopped_once, children = {}, set(), {}
+
+    def stop_children(*_):
+        for child in children.values():
+            child.terminate()
+        for child in children.values():
+            child.wait()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop_children)
 
     def event(text):
         with open(events, "a") as handle:
             handle.write(text + "\n")
+        if timeline:
+            with open(timeline, "a") as handle:
+                handle.write("%.3f %s %s\n" % (time.time(), label, text))
 
     while True:
+        for name, argv in processes.items():
+            present = os.path.exists(os.path.join(manifests, name + ".yaml"))
+            if present and name not in children:
+                log = open(os.path.join(os.path.dirname(events), name + ".log"), "a")
+                children[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+                event("started " + name)
+            elif not present and name in children:
+                child = children.pop(name)
+                child.terminate()
+                child.wait()
+                event("stopped " + name)
         for name, (port, cert, key, client_ca) in components.items():
             present = os.path.exists(os.path.join(manifests, name + ".yaml"))
             if present and name not in running and not (name in never and name in stopped_once):

@@ -4,8 +4,8 @@ import PKICrypto
 /// The node's name as kubeadm takes it: from --node-name, nodeRegistration.name or the hostname, with surrounding
 /// white space trimmed and lowercased (GetHostname), then required to be an RFC 1123 subdomain
 /// (ValidateNodeRegistrationOptions), since it becomes a DNS name and a common name in the certificates.
-enum NodeName {
-    static func normalized(_ raw: String) throws -> String {
+public enum NodeName {
+    public static func normalized(_ raw: String) throws -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard !name.isEmpty else {
             throw PKIError(.invalidInput, "the node name is empty; pass --node-name or set nodeRegistration.name")

@@ -33,7 +33,13 @@ public struct StaticPodRestarts: Sendable {
         public var retryAt: Date?
         /// Restarts still owed after this run.
         public var owed: [ComponentName] = []
+        /// Why owed restarts wait without having failed (the lock is taken, a gate said wait); nil otherwise.
+        public var postponed: String?
     }
+
+    /// How soon a postponed restart is tried again: another node's rollout or an etcd member's recovery takes
+    /// minutes, not a check interval.
+    public static let postponedRetry: TimeInterval = 60
 
     public let inventory: Inventory
     /// "pkictl" or "pkid", in history rows.
@@ -43,12 +49,15 @@ public struct StaticPodRestarts: Sendable {
     public let retryInterval: TimeInterval
     public let clock: any WallClock
     public let log: ProgressLog
+    /// The cluster-wide lock taken around a rollout; nil on a single node (`--coordination none`).
+    public let coordination: RestartCoordination?
 
     public init(inventory: Inventory, actor: String, rollout: StaticPodRollout?, retryInterval: TimeInterval,
-                clock: any WallClock = SystemWallClock(), log: ProgressLog) {
+                clock: any WallClock = SystemWallClock(), log: ProgressLog, coordination: RestartCoordination? = nil) {
         self.inventory = inventory
         self.actor = actor
         self.rollout = rollout
+        self.coordination = coordination
         self.retryInterval = retryInterval
         self.clock = clock
         self.log = log
@@ -84,9 +93,35 @@ public struct StaticPodRestarts: Sendable {
         }
         guard !plan.due.isEmpty else { return outcome }
 
-        outcome.steps = await rollout.run(plan.due.map(\.spec)) { step in
-            record(step, strategy: rollout.restarter.strategyName, into: &outcome)
-            await onStep(step)
+        let components = plan.due.map(\.spec)
+        if let coordination {
+            // The outcome is built inside the lock's closure and handed out as its result.
+            let start = outcome
+            let held = await coordination.holding { stillHeld in
+                var inner = start
+                inner.steps = await rollout.run(components, mayContinue: stillHeld, onStep: { step in
+                    record(step, strategy: rollout.restarter.strategyName, into: &inner)
+                    await onStep(step)
+                })
+                return inner
+            } restartedAny: { outcome in
+                outcome.steps.contains { if case .restarted = $0.result { true } else { false } }
+            }
+            guard let held else {
+                outcome.postponed = "the cluster-wide restart lock (\(coordination.lock.description)) is held by another node"
+                outcome.retryAt = clock.date + Self.postponedRetry
+                return outcome
+            }
+            outcome = held
+        } else {
+            outcome.steps = await rollout.run(components, onStep: { step in
+                record(step, strategy: rollout.restarter.strategyName, into: &outcome)
+                await onStep(step)
+            })
+        }
+        if let reason = outcome.steps.compactMap(\.result.postponedReason).first {
+            outcome.postponed = reason
+            outcome.retryAt = clock.date + Self.postponedRetry
         }
         if outcome.steps.contains(where: { if case .failed = $0.result { true } else { false } }) {
             outcome.retryAt = clock.date + retryInterval
@@ -114,6 +149,8 @@ public struct StaticPodRestarts: Sendable {
                 try inventory.record(HistoryEntry(at: clock.date, actor: actor, name: name, result: "restart-failed", error: reason))
             case .skipped:
                 log.info("restart of \(name) postponed until the components before it are healthy")
+            case .postponed(let reason):
+                log.info("restart of \(name) postponed, still owed: \(reason)")
             }
         } catch {
             outcome.problems.append("restart bookkeeping for \(name) failed: \(Self.message(error))")

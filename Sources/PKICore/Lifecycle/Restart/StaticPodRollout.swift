@@ -18,6 +18,9 @@ public struct StaticPodRollout: Sendable {
         case failed(String)
         /// Not touched because an earlier component failed.
         case skipped
+        /// Not touched, and still owed without a backoff: a gate said wait (another etcd member is down, no other
+        /// API server is ready) or the cluster-wide restart lock was lost. Later components wait with it.
+        case postponed(String)
     }
 
     public struct Step: Sendable, Equatable {
@@ -30,23 +33,34 @@ public struct StaticPodRollout: Sendable {
     public let healthTimeout: TimeInterval
     public let pollInterval: TimeInterval
     public let clock: any WallClock
+    /// Asked just before each restart; a single node has none to ask.
+    public let gate: any RestartGate
 
     public init(restarter: any StaticPodRestarter, probe: any ComponentHealthProbe, healthTimeout: TimeInterval, pollInterval: TimeInterval = 1,
-                clock: any WallClock = SystemWallClock()) {
+                clock: any WallClock = SystemWallClock(), gate: any RestartGate = OpenGate()) {
         self.restarter = restarter
         self.probe = probe
+        self.gate = gate
         self.healthTimeout = healthTimeout
         self.pollInterval = pollInterval
         self.clock = clock
     }
 
-    /// Cancellation (shutdown) stops the rollout after the current component's file operation.
-    public func run(_ components: [StaticPodComponent], onStep: (Step) async -> Void = { _ in }) async -> [Step] {
+    /// Cancellation (shutdown) stops the rollout after the current component's file operation. `mayContinue` is
+    /// asked before each restart (false: the cluster-wide lock was lost, and the rest is postponed).
+    public func run(_ components: [StaticPodComponent], mayContinue: () async -> Bool = { true },
+                    onStep: (Step) async -> Void = { _ in }) async -> [Step] {
         var steps: [Step] = []
         for component in components {
             let result: Result
-            if steps.contains(where: { if case .restarted = $0.result { false } else { true } }) || Task.isCancelled {
+            if let earlier = steps.last?.result, earlier.stopsLaterOnes {
+                if case .postponed = earlier { result = .postponed("waits for \(steps[steps.count - 1].component)") } else { result = .skipped }
+            } else if Task.isCancelled {
                 result = .skipped
+            } else if !(await mayContinue()) {
+                result = .postponed("the cluster-wide restart lock was lost")
+            } else if let reason = await gate.reasonToWait(before: component) {
+                result = .postponed(reason)
             } else {
                 result = await restartAndWait(component)
             }
@@ -79,5 +93,16 @@ public struct StaticPodRollout: Sendable {
             }
         }
         return .failed("\(component.name) not healthy within \(GoDuration.format(healthTimeout)): \(lastProblem)")
+    }
+}
+
+extension StaticPodRollout.Result {
+    /// Anything but a successful restart keeps the components after it from restarting in this run.
+    var stopsLaterOnes: Bool {
+        if case .restarted = self { false } else { true }
+    }
+
+    public var postponedReason: String? {
+        if case .postponed(let reason) = self { reason } else { nil }
     }
 }

@@ -15,3 +15,13 @@ extension KubernetesClient {
                       clientCertificate: certificate, clientKey: key, source: source)
     }
 }
+
+extension KubernetesClient {
+    /// The client of a kubeconfig file with embedded credentials.
+    public static func from(kubeconfigFile path: String) throws -> KubernetesClient {
+        guard let data = try PKIDirectory.read(path) else {
+            throw PKIError(.fileNotFound, "kubeconfig \(path) does not exist; pass an admin kubeconfig such as \(NodeLayout.adminKubeconfig)")
+        }
+        return try KubernetesClient(kubeconfig: try Kubeconfig.parse(data, source: path), source: path)
+    }
+}

@@ -30,6 +30,24 @@ public struct KubernetesClient: Sendable {
         return try decode(Object.self, response, "GET", path, expecting: [200])
     }
 
+    /// Every object of the namespace whose labels match `labelSelector` (`key=value`).
+    public func list<Object: KubernetesObject>(_ type: Object.Type, namespace: String, labelSelector: String) async throws -> [Object] {
+        let query = labelSelector.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "=&+"))) ?? labelSelector
+        let path = Object.collectionPath(namespace: namespace) + "?labelSelector=" + query
+        let response = try await http.send("GET", path)
+        guard response.status == 200 else { throw refusal("GET", path, response) }
+        // The API server leaves apiVersion and kind out of a list's items (the list names them once).
+        do {
+            let list = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+            let items = (list?["items"] as? [[String: Any]] ?? []).map { item in
+                item.merging(["apiVersion": Object.apiVersion, "kind": Object.kind]) { present, _ in present }
+            }
+            return try JSONDecoder().decode([Object].self, from: try JSONSerialization.data(withJSONObject: items))
+        } catch {
+            throw PKIError(.malformedResponse, "\(http.description) answered GET \(path) with a body that is not a list of \(Object.kind): \(error)")
+        }
+    }
+
     /// POST; an existing name is a `.alreadyExists` error.
     public func create<Object: KubernetesObject>(_ object: Object) async throws -> Object {
         let path = Object.collectionPath(namespace: try namespace(of: object))
