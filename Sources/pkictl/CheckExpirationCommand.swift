@@ -16,7 +16,8 @@ struct CheckExpirationCommand: ParsableCommand {
         jsonpath-file=FILE, with kubectl's JSONPath over the JSON object; -ojson works as well. --expiring-within D \
         lists instead every certificate of this cert dir known to the inventory (CAs and the kubelet's client \
         certificate included) that expires within D (7d, 720h), soonest first, and exits 0 whether or not there \
-        are any. A file that exists but cannot be parsed is named on stderr and makes the exit status 1; the rest \
+        are any. --watch-file and --watch-dir add certificates that are only reported, never renewed: a third table, \
+        and with -o json or yaml a watchedCertificates list beside kubeadm's two (absent when nothing is watched). A file that exists but cannot be parsed is named on stderr and makes the exit status 1; the rest \
         of the report is still printed.
         """
     )
@@ -24,6 +25,8 @@ struct CheckExpirationCommand: ParsableCommand {
     @OptionGroup var paths: PathOptions
 
     @OptionGroup var format: OutputOptions
+
+    @OptionGroup var watch: WatchOptions
 
     @Option(parsing: .unconditional, help: ArgumentHelp("List only what expires within this duration (7d, 720h): the inventory's rows for this cert dir.", valueName: "duration"),
             transform: DurationArgument.positive)
@@ -38,7 +41,7 @@ struct CheckExpirationCommand: ParsableCommand {
     func run() throws {
         let config = try paths.resolve()
         let paths = paths
-        let check = ExpiryCheck(scan: paths.scan(config), openRecorder: { try paths.recorder(for: config) }, log: .console)
+        let check = ExpiryCheck(scan: paths.scan(config), watch: watch.watchList, openRecorder: { try paths.recorder(for: config) }, log: .console)
         let output = format.output
         let result = if let window = expiringWithin {
             try check.expiring(within: window.seconds) { try $0.rendered(output) }
