@@ -45,7 +45,7 @@ import Testing
                 #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
                 let text = String(buffer: response.body)
                 #expect(text.contains("# TYPE x509_cert_not_after gauge\n"))
-                #expect(text.contains("x509_cert_not_after{filepath=\"\(root)/pki/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","))
+                #expect(text.contains("x509_cert_not_after{filename=\"apiserver.crt\",filepath=\"\(root)/pki/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","))
                 #expect(text.contains("pkid_next_renewal_timestamp_seconds{name=\"scheduler.conf\"}"))
                 #expect(text.contains("\npkid_last_pass_success 1\n"))
                 #expect(!text.contains("PRIVATE KEY"))

@@ -5,20 +5,11 @@ import PKICrypto
 import PKILifecycle
 import PKIStore
 
-/// What /metrics and /readyz report: the last pass's view of every certificate and pkid's own counters.
-/// Only public facts go in (names, paths, CNs, serials, dates); never key material or a certificate key.
+/// What /metrics and /readyz report: the last pass's view of every certificate (x509-certificate-exporter's
+/// series, docs/metrics.md) and pkid's own counters. Only public facts go in (names, paths, DNs, serials, dates);
+/// never key material or a certificate key.
 actor DaemonMetrics {
-    struct CertificateSample: Sendable {
-        let name: String
-        let filepath: String
-        let subjectCN: String
-        let issuerCN: String
-        let serialNumber: String
-        let notBefore: Date
-        let notAfter: Date
-    }
-
-    private var certificates: [CertificateSample] = []
+    private var certificates: [ExporterSeries] = []
     private var nextRenewal: [String: Date] = [:]
     private var authorities: [String: (notAfter: Date, inWarningWindow: Bool)] = [:]
     private var renewals: [LabelPair: Int] = [:]
@@ -47,14 +38,11 @@ actor DaemonMetrics {
         static func < (a: LabelPair, b: LabelPair) -> Bool { (a.first, a.second) < (b.first, b.second) }
     }
 
-    func recordPass(_ outcome: RenewalPass.Outcome, succeeded: Bool, pendingRestarts owed: [ComponentName], at date: Date) {
+    /// `observed`: the pass's certificates, kubeconfig CAs and watched certificates (CertificateObservations).
+    func recordPass(_ outcome: RenewalPass.Outcome, observed: [ObservedCertificate], succeeded: Bool, pendingRestarts owed: [ComponentName],
+                    at date: Date) {
         pendingRestarts = Set(owed)
-        certificates = outcome.scanned.compactMap { scanned in
-            guard let certificate = scanned.certificate else { return nil }
-            return CertificateSample(name: scanned.name, filepath: scanned.certificateFile, subjectCN: certificate.subject.commonName ?? "",
-                                     issuerCN: certificate.issuer.commonName ?? "", serialNumber: certificate.serialNumberDecimal,
-                                     notBefore: certificate.notBefore, notAfter: certificate.notAfter)
-        }
+        certificates = observed.map(ExporterSeries.init)
         nextRenewal = Dictionary(outcome.items.map { ($0.name.rawValue, max($0.schedule.renewAt, $0.retryAt ?? .distantPast)) }) { first, _ in first }
         let warned = Set(outcome.expiringAuthorities.map(\.name))
         authorities = [:]
@@ -80,8 +68,8 @@ actor DaemonMetrics {
         restarts[LabelPair(first: component, second: succeeded ? "success" : "failure"), default: 0] += 1
     }
 
-    /// The Prometheus text exposition format (version 0.0.4).
-    func render() -> String {
+    /// The Prometheus text exposition format (version 0.0.4); `now` decides `x509_cert_expired`.
+    func render(now: Date) -> String {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -90,15 +78,28 @@ actor DaemonMetrics {
                 out += labels.isEmpty ? "\(name) \(Self.number(sample.value))\n" : "\(name){\(labels)} \(Self.number(sample.value))\n"
             }
         }
-        let sorted = certificates.sorted { $0.name < $1.name }
-        func certificateLabels(_ sample: CertificateSample) -> [(String, String)] {
-            [("filepath", sample.filepath), ("issuer_CN", sample.issuerCN), ("name", sample.name),
-             ("serial_number", sample.serialNumber), ("subject_CN", sample.subjectCN)]
+        // One series per label set: a bundle holding the same certificate twice, or many, is one file.
+        var seen = Set<String>()
+        let present = certificates.compactMap(\.certificate).filter { seen.insert(Self.key($0.labels)).inserted }
+            .sorted { Self.key($0.labels) < Self.key($1.labels) }
+        // One error series per file or kubeconfig entry: 1 when it cannot be read.
+        var failedSources: [String: (labels: [(String, String)], failed: Bool)] = [:]
+        for series in certificates {
+            let key = Self.key(series.sourceLabels)
+            failedSources[key] = (series.sourceLabels, (failedSources[key]?.failed ?? false) || series.certificate == nil)
         }
+        let sources = failedSources.keys.sorted().compactMap { failedSources[$0] }
         family("x509_cert_not_after", "gauge", "Certificate notAfter, as unix seconds.",
-               sorted.map { (certificateLabels($0), $0.notAfter.timeIntervalSince1970) })
+               present.map { ($0.labels, $0.notAfter.timeIntervalSince1970) })
         family("x509_cert_not_before", "gauge", "Certificate notBefore, as unix seconds.",
-               sorted.map { (certificateLabels($0), $0.notBefore.timeIntervalSince1970) })
+               present.map { ($0.labels, $0.notBefore.timeIntervalSince1970) })
+        family("x509_cert_expired", "gauge", "1 when the certificate's notAfter has passed.",
+               present.map { ($0.labels, now > $0.notAfter ? 1 : 0) })
+        family("x509_cert_error", "gauge", "1 when the certificate file or kubeconfig entry cannot be read or parsed.",
+               sources.map { ($0.labels, $0.failed ? 1 : 0) })
+        family("x509_read_errors", "gauge", "Certificate files and kubeconfig entries that cannot be read or parsed, at the last pass.",
+               [([], Double(sources.filter(\.failed).count))])
+        family("pkid_build_info", "gauge", "pkid's version; always 1.", [([("version", PKIVersion.current)], 1)])
         family("pkid_renewals_total", "counter", "Renewals attempted by this pkid process, by certificate and result.",
                renewals.keys.sorted().map { ([("name", $0.first), ("result", $0.second)], Double(renewals[$0] ?? 0)) })
         family("pkid_next_renewal_timestamp_seconds", "gauge", "When each renewable certificate is next due, as unix seconds.",
@@ -116,6 +117,10 @@ actor DaemonMetrics {
         family("pkid_last_pass_success", "gauge", "1 when the last pass succeeded.",
                lastPass == nil ? [] : [([], lastPassSucceeded ? 1 : 0)])
         return out
+    }
+
+    private static func key(_ labels: [(String, String)]) -> String {
+        labels.map { "\($0.0)=\(escape($0.1))" }.joined(separator: ",")
     }
 
     private static func escape(_ value: String) -> String {
