@@ -46,7 +46,8 @@ struct LogLineHandler: LogHandler {
 
     /// A value with spaces or quotes is quoted, so `key=value` pairs stay unambiguous.
     private static func textValue(_ value: Logger.MetadataValue) -> String {
-        let text = "\(value)"
+        // A list reads as its items, comma-separated: watch_files=/a.crt,/b.crt.
+        let text = if case .array(let items) = value { items.map { "\($0)" }.joined(separator: ",") } else { "\(value)" }
         guard text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
