@@ -36,6 +36,9 @@ struct CheckExpirationCommand: ParsableCommand {
         if expiringWithin != nil, case .yaml = format.output {
             throw ValidationError("--expiring-within prints -o text, json or jsonpath=TEMPLATE")
         }
+        if expiringWithin != nil, !watch.watchList.isEmpty {
+            throw ValidationError("--expiring-within lists the inventory's rows; --watch-file and --watch-dir belong to the full report")
+        }
     }
 
     func run() throws {
