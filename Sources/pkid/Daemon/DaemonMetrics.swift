@@ -9,7 +9,10 @@ import PKIStore
 /// series, docs/metrics.md) and pkid's own counters. Only public facts go in (names, paths, DNs, serials, dates);
 /// never key material or a certificate key.
 actor DaemonMetrics {
-    private var certificates: [ExporterSeries] = []
+    /// The exporter's series of the last pass, label text formatted once per pass rather than at every scrape.
+    private var certificates: [(labels: String, notBefore: Date, notAfter: Date)] = []
+    /// One per file or kubeconfig entry: whether it could not be read.
+    private var sources: [(labels: String, failed: Bool)] = []
     private var nextRenewal: [String: Date] = [:]
     private var authorities: [String: (notAfter: Date, inWarningWindow: Bool)] = [:]
     private var renewals: [LabelPair: Int] = [:]
@@ -42,7 +45,7 @@ actor DaemonMetrics {
     func recordPass(_ outcome: RenewalPass.Outcome, observed: [ObservedCertificate], succeeded: Bool, pendingRestarts owed: [ComponentName],
                     at date: Date) {
         pendingRestarts = Set(owed)
-        certificates = observed.map(ExporterSeries.init)
+        (certificates, sources) = Self.exporterSeries(observed.map(ExporterSeries.init))
         nextRenewal = Dictionary(outcome.items.map { ($0.name.rawValue, max($0.schedule.renewAt, $0.retryAt ?? .distantPast)) }) { first, _ in first }
         let warned = Set(outcome.expiringAuthorities.map(\.name))
         authorities = [:]
@@ -71,34 +74,25 @@ actor DaemonMetrics {
     /// The Prometheus text exposition format (version 0.0.4); `now` decides `x509_cert_expired`.
     func render(now: Date) -> String {
         var out = ""
-        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for sample in samples {
-                let labels = sample.labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",")
-                out += labels.isEmpty ? "\(name) \(Self.number(sample.value))\n" : "\(name){\(labels)} \(Self.number(sample.value))\n"
+                out += sample.labels.isEmpty ? "\(name) \(Self.number(sample.value))\n" : "\(name){\(sample.labels)} \(Self.number(sample.value))\n"
             }
         }
-        // One series per label set: a bundle holding the same certificate twice, or many, is one file.
-        var seen = Set<String>()
-        let present = certificates.compactMap(\.certificate).filter { seen.insert(Self.key($0.labels)).inserted }
-            .sorted { Self.key($0.labels) < Self.key($1.labels) }
-        // One error series per file or kubeconfig entry: 1 when it cannot be read.
-        var failedSources: [String: (labels: [(String, String)], failed: Bool)] = [:]
-        for series in certificates {
-            let key = Self.key(series.sourceLabels)
-            failedSources[key] = (series.sourceLabels, (failedSources[key]?.failed ?? false) || series.certificate == nil)
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
+            family(name, type, help, samples.map { (Self.text($0.labels), $0.value) })
         }
-        let sources = failedSources.keys.sorted().compactMap { failedSources[$0] }
         family("x509_cert_not_after", "gauge", "Certificate notAfter, as unix seconds.",
-               present.map { ($0.labels, $0.notAfter.timeIntervalSince1970) })
+               certificates.map { ($0.labels, $0.notAfter.timeIntervalSince1970) })
         family("x509_cert_not_before", "gauge", "Certificate notBefore, as unix seconds.",
-               present.map { ($0.labels, $0.notBefore.timeIntervalSince1970) })
+               certificates.map { ($0.labels, $0.notBefore.timeIntervalSince1970) })
         family("x509_cert_expired", "gauge", "1 when the certificate's notAfter has passed.",
-               present.map { ($0.labels, now > $0.notAfter ? 1 : 0) })
+               certificates.map { ($0.labels, now > $0.notAfter ? 1 : 0) })
         family("x509_cert_error", "gauge", "1 when the certificate file or kubeconfig entry cannot be read or parsed.",
                sources.map { ($0.labels, $0.failed ? 1 : 0) })
         family("x509_read_errors", "gauge", "Certificate files and kubeconfig entries that cannot be read or parsed, at the last pass.",
-               [([], Double(sources.filter(\.failed).count))])
+               [("", Double(sources.filter(\.failed).count))])
         family("pkid_build_info", "gauge", "pkid's version; always 1.", [([("version", PKIVersion.current)], 1)])
         family("pkid_renewals_total", "counter", "Renewals attempted by this pkid process, by certificate and result.",
                renewals.keys.sorted().map { ([("name", $0.first), ("result", $0.second)], Double(renewals[$0] ?? 0)) })
@@ -119,8 +113,25 @@ actor DaemonMetrics {
         return out
     }
 
-    private static func key(_ labels: [(String, String)]) -> String {
-        labels.map { "\($0.0)=\(escape($0.1))" }.joined(separator: ",")
+    /// The series in label order, one per label set (a bundle holding the same certificate twice is one series),
+    /// and one error series per file or kubeconfig entry, 1 when any of it cannot be read.
+    private static func exporterSeries(_ all: [ExporterSeries]) -> ([(labels: String, notBefore: Date, notAfter: Date)], [(labels: String, failed: Bool)]) {
+        var present: [String: (labels: String, notBefore: Date, notAfter: Date)] = [:]
+        var failed: [String: Bool] = [:]
+        for series in all {
+            if let certificate = series.certificate {
+                let labels = text(certificate.labels)
+                if present[labels] == nil { present[labels] = (labels, certificate.notBefore, certificate.notAfter) }
+            }
+            let source = text(series.sourceLabels)
+            failed[source] = (failed[source] ?? false) || series.certificate == nil
+        }
+        return (present.keys.sorted().compactMap { present[$0] }, failed.keys.sorted().map { ($0, failed[$0] ?? false) })
+    }
+
+    /// `name="value",…` as the exposition format writes labels.
+    private static func text(_ labels: [(String, String)]) -> String {
+        labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",")
     }
 
     private static func escape(_ value: String) -> String {
