@@ -16,9 +16,10 @@ struct CheckExpirationCommand: ParsableCommand {
         jsonpath-file=FILE, with kubectl's JSONPath over the JSON object; -ojson works as well. --expiring-within D \
         lists instead every certificate of this cert dir known to the inventory (CAs and the kubelet's client \
         certificate included) that expires within D (7d, 720h), soonest first, and exits 0 whether or not there \
-        are any. --watch-file and --watch-dir add certificates that are only reported, never renewed: a third table, \
-        and with -o json or yaml a watchedCertificates list beside kubeadm's two (absent when nothing is watched). A file that exists but cannot be parsed is named on stderr and makes the exit status 1; the rest \
-        of the report is still printed.
+        are any. --watch-file and --watch-dir add certificates that are only reported, never renewed: a third \
+        table, and with -o json or yaml a watchedCertificates list after kubeadm's two (absent when nothing is \
+        watched). A file that exists but cannot be parsed, or a watched file that cannot be read, is named on \
+        stderr and makes the exit status 1; the rest of the report is still printed.
         """
     )
 
