@@ -68,7 +68,7 @@ final class DaemonEndToEndTests: EndToEndTestCase {
         // The metrics show the new notAfter of each file and the renewals.
         let metrics = try XCTUnwrap(httpGet(metricsURL))
         let apiserver = try Certificate(pem: XCTUnwrap(FileManager.default.contents(atPath: node.pki + "/apiserver.crt")), source: "apiserver.crt")
-        let expectedLine = "x509_cert_not_after{filepath=\"\(node.pki)/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","
+        let expectedLine = "x509_cert_not_after{filename=\"apiserver.crt\",filepath=\"\(node.pki)/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","
             + "serial_number=\"\(apiserver.serialNumberDecimal)\",subject_CN=\"kube-apiserver\"} "
             + "\(Int64(apiserver.notAfter.timeIntervalSince1970))"
         XCTAssertTrue(metrics.contains(expectedLine), "missing \(expectedLine) in\n\(metrics)")

@@ -63,9 +63,42 @@ import Testing
         #expect(DaemonConfigFile.optionNames == [
             "ca-warning-window", "cert-dir", "check-interval", "config", "coordination", "coordination-kubeconfig", "crictl", "db",
             "etcd-endpoint", "health-ca-file", "health-client-cert", "health-client-key", "health-timeout", "health-url", "holding-dir",
-            "kubeconfig-dir", "kubelet-client-cert", "lease-duration", "lease-name", "listen", "lock-wait", "manifests-dir",
-            "release-delay", "renew-before", "restart-strategy", "restart-wait",
+            "kubeconfig-dir", "kubelet-client-cert", "lease-duration", "lease-name", "listen", "lock-wait", "log-format", "log-level",
+            "manifests-dir", "release-delay", "renew-before", "restart-strategy", "restart-wait", "watch-dir", "watch-file",
         ])
+    }
+
+    @Test func watchListsAndLoggingComeFromTheFileAsFromFlags() throws {
+        let path = try file("""
+            watch-file:
+              - /var/lib/kubelet/pki/kubelet.crt
+              - /etc/etcd/client.crt
+            watch-dir: /etc/ingress/
+            log-format: json
+            log-level: debug
+
+            """)
+        let settings = try DaemonSettings.load(configFile: path, arguments: ["--watch-file", "/srv/extra.pem", "--log-level", "warning"])
+        #expect(settings.watch.watchList == WatchList(files: ["/var/lib/kubelet/pki/kubelet.crt", "/etc/etcd/client.crt", "/srv/extra.pem"],
+                                                      directories: ["/etc/ingress"]))
+        #expect(settings.logFormat == .json)
+        #expect(settings.logLevel == .warning, "the flag wins over the file")
+        #expect(try DaemonSettings.load(configFile: try file("{}\n"), arguments: []).watch.watchList.isEmpty)
+    }
+
+    @Test func badLoggingAndWatchValuesAreOneLineNamingTheFlag() throws {
+        let level = thrown { try DaemonSettings.load(configFile: try file("log-level: loud\n"), arguments: []) }
+        #expect(level?.message.contains("'loud' is invalid for '--log-level") == true, "\(String(describing: level))")
+        #expect(level?.message.contains("trace, debug, info, notice, warning, error, critical") == true, "\(String(describing: level))")
+        let format = thrown { try DaemonSettings.load(configFile: try file("{}\n"), arguments: ["--log-format", "xml"]) }
+        #expect(format?.message.contains("'xml' is invalid for '--log-format") == true, "\(String(describing: format))")
+        let empty = thrown { try DaemonSettings.load(configFile: try file("watch-dir: ''\n"), arguments: []) }
+        #expect(empty?.message.contains("--watch-dir") == true, "\(String(describing: empty))")
+        let nested = thrown { try DaemonSettings.load(configFile: try file("watch-file: {a: b}\n"), arguments: []) }
+        #expect(nested?.message.contains("watch-file must be a string") == true, "\(String(describing: nested))")
+        for error in [level, format, empty, nested] {
+            #expect(error?.message.contains("\n") == false)
+        }
     }
 
     @Test func badInputIsOneLineNamingTheFileOrFlag() throws {

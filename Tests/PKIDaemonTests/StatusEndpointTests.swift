@@ -45,7 +45,7 @@ import Testing
                 #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
                 let text = String(buffer: response.body)
                 #expect(text.contains("# TYPE x509_cert_not_after gauge\n"))
-                #expect(text.contains("x509_cert_not_after{filepath=\"\(root)/pki/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","))
+                #expect(text.contains("x509_cert_not_after{filename=\"apiserver.crt\",filepath=\"\(root)/pki/apiserver.crt\",issuer_CN=\"kubernetes\",name=\"apiserver\","))
                 #expect(text.contains("pkid_next_renewal_timestamp_seconds{name=\"scheduler.conf\"}"))
                 #expect(text.contains("\npkid_last_pass_success 1\n"))
                 #expect(!text.contains("PRIVATE KEY"))
@@ -84,6 +84,42 @@ import Testing
                 #expect(text.contains("\npkid_pending_restarts{component=\"kube-apiserver\"} 1\n"))
                 #expect(text.contains("\npkid_pending_restarts{component=\"etcd\"} 0\n"))
                 #expect(text.contains("\npkid_last_pass_success 1\n"), "the pass itself went well")
+            }
+        }
+    }
+
+    @Test func anUnreadableFileStaysAnErrorSeriesAndExpiryFollowsTheScrapesClock() async throws {
+        // front-proxy-client.crt damaged; scheduler.conf naming its CA by a path relative to itself, as client-go allows.
+        let (context, clock, root) = try await daemon { root, _ in
+            try Data("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8)
+                .write(to: URL(fileURLWithPath: root + "/pki/front-proxy-client.crt"))
+            let scheduler = root + "/scheduler.conf"
+            let text = try String(contentsOfFile: scheduler, encoding: .utf8)
+            let embedded = try #require(text.split(separator: "\n").first { $0.contains("certificate-authority-data:") })
+            try text.replacingOccurrences(of: String(embedded), with: "    certificate-authority: pki/ca.crt")
+                .write(toFile: scheduler, atomically: true, encoding: .utf8)
+        }
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let metrics = DaemonMetrics()
+        let app = Application(router: StatusEndpoints.router(metrics: metrics, clock: clock))
+        try await app.test(.router) { client in
+            _ = await DaemonPass(context: context, metrics: metrics, logger: .init(label: "test")).run()
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("\nx509_cert_error{filename=\"front-proxy-client.crt\",filepath=\"\(root)/pki/front-proxy-client.crt\",name=\"front-proxy-client\"} 1\n"))
+                #expect(!text.contains("x509_cert_not_after{filename=\"front-proxy-client.crt\""), "no certificate, no dates")
+                #expect(text.contains("\nx509_read_errors 1\n"))
+                #expect(text.contains("x509_cert_not_after{embedded_key=\"kubernetes\",embedded_kind=\"cluster\",filename=\"scheduler.conf\",filepath=\"\(root)/scheduler.conf\",issuer_CN=\"kubernetes\","))
+                #expect(text.contains("\nx509_cert_error{filename=\"apiserver.crt\",filepath=\"\(root)/pki/apiserver.crt\",name=\"apiserver\"} 0\n"))
+                let expired = text.split(separator: "\n").filter { $0.hasPrefix("x509_cert_expired{") }
+                #expect(!expired.isEmpty && expired.allSatisfy { $0.hasSuffix(" 0") }, "nothing has expired yet")
+            }
+            // Two years on, without another pass: the leaves have expired at the scrape, the 10-year CAs have not.
+            clock.advance(seconds: 2 * 365 * 86400)
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let expired = String(buffer: response.body).split(separator: "\n").filter { $0.hasPrefix("x509_cert_expired{") }
+                #expect(expired.contains { $0.contains("filename=\"apiserver.crt\"") && $0.hasSuffix(" 1") })
+                #expect(expired.contains { $0.contains("filename=\"ca.crt\"") && $0.contains("name=\"ca\"") && $0.hasSuffix(" 0") })
             }
         }
     }

@@ -14,14 +14,17 @@ public struct ExpiryCheck: Sendable {
     }
 
     public let scan: PKIScan
+    /// Certificates reported apart and never renewed.
+    public let watch: WatchList
     /// Opens the inventory the scan is recorded in, once the report is rendered; nil for none.
     public let openRecorder: @Sendable () throws -> InventoryRecorder?
     public let clock: any WallClock
     public let log: ProgressLog
 
-    public init(scan: PKIScan, openRecorder: @escaping @Sendable () throws -> InventoryRecorder?, clock: any WallClock = SystemWallClock(),
-                log: ProgressLog = .silent) {
+    public init(scan: PKIScan, watch: WatchList = WatchList(), openRecorder: @escaping @Sendable () throws -> InventoryRecorder?,
+                clock: any WallClock = SystemWallClock(), log: ProgressLog = .silent) {
         self.scan = scan
+        self.watch = watch
         self.openRecorder = openRecorder
         self.clock = clock
         self.log = log
@@ -31,7 +34,10 @@ public struct ExpiryCheck: Sendable {
     public func run(_ render: (ExpiryReport) throws -> String) throws -> Result {
         let now = clock.date
         let scanned = scan.run()
-        let report = ExpiryReport(scan: scanned, now: now)
+        var report = ExpiryReport(scan: scanned, now: now)
+        if !watch.isEmpty {
+            report.addWatched(watch.observe(excluding: scanned.map(\.certificateFile)), now: now)
+        }
         let text = try render(report)
         try record(scanned, at: now)
         return Result(text: text, unreadable: report.unreadable, notes: Self.notes(scanned))

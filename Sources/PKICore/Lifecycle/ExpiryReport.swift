@@ -18,8 +18,23 @@ public struct ExpiryReport: Sendable, Equatable {
         public let missing: Bool
     }
 
+    /// A certificate pkictl only watches (`--watch-file`, `--watch-dir`), which kubeadm's report does not have.
+    public struct WatchedEntry: Sendable, Equatable {
+        public let path: String
+        public let subject: String
+        public let issuer: String
+        public let serialNumber: String
+        /// Nil when the file cannot be read.
+        public let expiration: Date?
+        public let residualSeconds: Int64
+        /// Why the file cannot be read; nil when it was.
+        public let error: String?
+    }
+
     public var certificates: [Entry]
     public var authorities: [Entry]
+    /// Nil unless something is watched, so that the report stays kubeadm's byte for byte.
+    public var watched: [WatchedEntry]?
     /// Files that exist but cannot be parsed: reported apart, and they make the command fail.
     public var unreadable: [PKIError]
 
@@ -47,6 +62,19 @@ public struct ExpiryReport: Sendable, Equatable {
         self.certificates = certificates.sorted { $0.name < $1.name }
         self.authorities = authorities.sorted { $0.name < $1.name }
         self.unreadable = unreadable
+    }
+
+    /// Adds the watched list; its unreadable files join `unreadable`, so they too make the command fail.
+    public mutating func addWatched(_ observed: [ObservedCertificate], now: Date) {
+        watched = observed.map { item in
+            guard let certificate = item.certificate else {
+                return WatchedEntry(path: item.filepath, subject: "", issuer: "", serialNumber: "", expiration: nil, residualSeconds: 0, error: item.error)
+            }
+            return WatchedEntry(path: item.filepath, subject: certificate.subject.description, issuer: certificate.issuer.description,
+                                serialNumber: certificate.serialNumberDecimal, expiration: certificate.notAfter,
+                                residualSeconds: Int64(certificate.notAfter.timeIntervalSince(now).rounded(.towardZero)), error: nil)
+        }
+        unreadable += observed.compactMap { $0.error.map { PKIError(.unreadableCertificate, $0) } }
     }
 
     /// kubeadm's short human duration (k8s.io/apimachinery ShortHumanDuration).

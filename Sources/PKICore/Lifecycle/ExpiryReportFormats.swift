@@ -40,7 +40,21 @@ extension ExpiryReport {
             authorityRows.append([entry.name, ReportTime.table(expiration), Self.residualTime(seconds: entry.residualSeconds),
                                   Self.yesNo(entry.externallyManaged)])
         }
-        return TabAlignedTable.render(certificateRows) + "\n" + TabAlignedTable.render(authorityRows)
+        return TabAlignedTable.render(certificateRows) + "\n" + TabAlignedTable.render(authorityRows) + watchedTable()
+    }
+
+    /// The watched certificates' table, after kubeadm's two; empty when nothing is watched.
+    private func watchedTable() -> String {
+        guard let watched else { return "" }
+        var rows: [[String]] = [["WATCHED CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "SUBJECT"]]
+        for entry in watched {
+            guard let expiration = entry.expiration else {
+                rows.append(["!UNREADABLE! \(entry.path)", "", "", ""])
+                continue
+            }
+            rows.append([entry.path, ReportTime.table(expiration), Self.residualTime(seconds: entry.residualSeconds), entry.subject])
+        }
+        return "\n" + TabAlignedTable.render(rows)
     }
 
     func json() -> String {
@@ -58,12 +72,28 @@ extension ExpiryReport {
         func array(_ entries: [Entry]) -> String {
             entries.isEmpty ? "[]" : "[\n" + entries.map(object).joined(separator: ",\n") + "\n    ]"
         }
+        func watchedObject(_ entry: WatchedEntry) -> String {
+            let fields = [
+                "\"path\": \(jsonString(entry.path))",
+                "\"subject\": \(jsonString(entry.subject))",
+                "\"issuer\": \(jsonString(entry.issuer))",
+                "\"serialNumber\": \(jsonString(entry.serialNumber))",
+                "\"expirationDate\": \(entry.expiration.map { jsonString(ReportTime.rfc3339($0)) } ?? "null")",
+                "\"residualTime\": \(entry.residualSeconds)",
+                "\"error\": \(entry.error.map(jsonString) ?? "null")",
+            ]
+            return "        {\n" + fields.map { "            " + $0 }.joined(separator: ",\n") + "\n        }"
+        }
+        // The watched list is a key of its own after kubeadm's, present only when something is watched.
+        let watchedKey = watched.map { entries in
+            ",\n    \"watchedCertificates\": " + (entries.isEmpty ? "[]" : "[\n" + entries.map(watchedObject).joined(separator: ",\n") + "\n    ]")
+        } ?? ""
         return """
         {
             "kind": "CertificateExpirationInfo",
             "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
             "certificates": \(array(certificates)),
-            "certificateAuthorities": \(array(authorities))
+            "certificateAuthorities": \(array(authorities))\(watchedKey)
         }
 
         """
@@ -88,6 +118,25 @@ extension ExpiryReport {
             + "certificateAuthorities:" + list(authorities)
             + "certificates:" + list(certificates)
             + "kind: CertificateExpirationInfo\n"
+            + watchedYAML()
+    }
+
+    private func watchedYAML() -> String {
+        guard let watched else { return "" }
+        guard !watched.isEmpty else { return "watchedCertificates: []\n" }
+        func quoted(_ value: String) -> String { jsonString(value) }
+        return "watchedCertificates:\n" + watched.map { entry in
+            let lines = [
+                "error: " + (entry.error.map(quoted) ?? "null"),
+                "expirationDate: " + (entry.expiration.map { "\"\(ReportTime.rfc3339($0))\"" } ?? "null"),
+                "issuer: \(quoted(entry.issuer))",
+                "path: \(quoted(entry.path))",
+                "residualTime: \(entry.residualSeconds)",
+                "serialNumber: \(quoted(entry.serialNumber))",
+                "subject: \(quoted(entry.subject))",
+            ]
+            return "- " + lines.joined(separator: "\n  ") + "\n"
+        }.joined()
     }
 
     private func jsonString(_ value: String) -> String {

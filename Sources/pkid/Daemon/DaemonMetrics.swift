@@ -5,20 +5,14 @@ import PKICrypto
 import PKILifecycle
 import PKIStore
 
-/// What /metrics and /readyz report: the last pass's view of every certificate and pkid's own counters.
-/// Only public facts go in (names, paths, CNs, serials, dates); never key material or a certificate key.
+/// What /metrics and /readyz report: the last pass's view of every certificate (x509-certificate-exporter's
+/// series, docs/metrics.md) and pkid's own counters. Only public facts go in (names, paths, DNs, serials, dates);
+/// never key material or a certificate key.
 actor DaemonMetrics {
-    struct CertificateSample: Sendable {
-        let name: String
-        let filepath: String
-        let subjectCN: String
-        let issuerCN: String
-        let serialNumber: String
-        let notBefore: Date
-        let notAfter: Date
-    }
-
-    private var certificates: [CertificateSample] = []
+    /// The exporter's series of the last pass, label text formatted once per pass rather than at every scrape.
+    private var certificates: [(labels: String, notBefore: Date, notAfter: Date)] = []
+    /// One per file or kubeconfig entry: whether it could not be read.
+    private var sources: [(labels: String, failed: Bool)] = []
     private var nextRenewal: [String: Date] = [:]
     private var authorities: [String: (notAfter: Date, inWarningWindow: Bool)] = [:]
     private var renewals: [LabelPair: Int] = [:]
@@ -50,16 +44,12 @@ actor DaemonMetrics {
         static func < (a: LabelPair, b: LabelPair) -> Bool { (a.first, a.second) < (b.first, b.second) }
     }
 
-    func recordPass(_ outcome: RenewalPass.Outcome, succeeded: Bool, pendingRestarts owed: [ComponentName], postponed: String? = nil,
-                    at date: Date) {
+    /// `observed`: the pass's certificates, kubeconfig CAs and watched certificates (CertificateObservations).
+    func recordPass(_ outcome: RenewalPass.Outcome, observed: [ObservedCertificate], succeeded: Bool, pendingRestarts owed: [ComponentName],
+                    postponed: String? = nil, at date: Date) {
         pendingRestarts = Set(owed)
         postponement = owed.isEmpty ? nil : postponed
-        certificates = outcome.scanned.compactMap { scanned in
-            guard let certificate = scanned.certificate else { return nil }
-            return CertificateSample(name: scanned.name, filepath: scanned.certificateFile, subjectCN: certificate.subject.commonName ?? "",
-                                     issuerCN: certificate.issuer.commonName ?? "", serialNumber: certificate.serialNumberDecimal,
-                                     notBefore: certificate.notBefore, notAfter: certificate.notAfter)
-        }
+        (certificates, sources) = Self.exporterSeries(observed.map(ExporterSeries.init))
         nextRenewal = Dictionary(outcome.items.map { ($0.name.rawValue, max($0.schedule.renewAt, $0.retryAt ?? .distantPast)) }) { first, _ in first }
         let warned = Set(outcome.expiringAuthorities.map(\.name))
         authorities = [:]
@@ -85,25 +75,29 @@ actor DaemonMetrics {
         restarts[LabelPair(first: component, second: succeeded ? "success" : "failure"), default: 0] += 1
     }
 
-    /// The Prometheus text exposition format (version 0.0.4).
-    func render() -> String {
+    /// The Prometheus text exposition format (version 0.0.4); `now` decides `x509_cert_expired`.
+    func render(now: Date) -> String {
         var out = ""
-        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for sample in samples {
-                let labels = sample.labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",")
-                out += labels.isEmpty ? "\(name) \(Self.number(sample.value))\n" : "\(name){\(labels)} \(Self.number(sample.value))\n"
+                out += sample.labels.isEmpty ? "\(name) \(Self.number(sample.value))\n" : "\(name){\(sample.labels)} \(Self.number(sample.value))\n"
             }
         }
-        let sorted = certificates.sorted { $0.name < $1.name }
-        func certificateLabels(_ sample: CertificateSample) -> [(String, String)] {
-            [("filepath", sample.filepath), ("issuer_CN", sample.issuerCN), ("name", sample.name),
-             ("serial_number", sample.serialNumber), ("subject_CN", sample.subjectCN)]
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
+            family(name, type, help, samples.map { (Self.text($0.labels), $0.value) })
         }
         family("x509_cert_not_after", "gauge", "Certificate notAfter, as unix seconds.",
-               sorted.map { (certificateLabels($0), $0.notAfter.timeIntervalSince1970) })
+               certificates.map { ($0.labels, $0.notAfter.timeIntervalSince1970) })
         family("x509_cert_not_before", "gauge", "Certificate notBefore, as unix seconds.",
-               sorted.map { (certificateLabels($0), $0.notBefore.timeIntervalSince1970) })
+               certificates.map { ($0.labels, $0.notBefore.timeIntervalSince1970) })
+        family("x509_cert_expired", "gauge", "1 when the certificate's notAfter has passed.",
+               certificates.map { ($0.labels, now > $0.notAfter ? 1 : 0) })
+        family("x509_cert_error", "gauge", "1 when the certificate file or kubeconfig entry cannot be read or parsed.",
+               sources.map { ($0.labels, $0.failed ? 1 : 0) })
+        family("x509_read_errors", "gauge", "Certificate files and kubeconfig entries that cannot be read or parsed, at the last pass.",
+               [("", Double(sources.filter(\.failed).count))])
+        family("pkid_build_info", "gauge", "pkid's version; always 1.", [([("version", PKIVersion.current)], 1)])
         family("pkid_renewals_total", "counter", "Renewals attempted by this pkid process, by certificate and result.",
                renewals.keys.sorted().map { ([("name", $0.first), ("result", $0.second)], Double(renewals[$0] ?? 0)) })
         family("pkid_next_renewal_timestamp_seconds", "gauge", "When each renewable certificate is next due, as unix seconds.",
@@ -123,6 +117,27 @@ actor DaemonMetrics {
         family("pkid_last_pass_success", "gauge", "1 when the last pass succeeded.",
                lastPass == nil ? [] : [([], lastPassSucceeded ? 1 : 0)])
         return out
+    }
+
+    /// The series in label order, one per label set (a bundle holding the same certificate twice is one series),
+    /// and one error series per file or kubeconfig entry, 1 when any of it cannot be read.
+    private static func exporterSeries(_ all: [ExporterSeries]) -> ([(labels: String, notBefore: Date, notAfter: Date)], [(labels: String, failed: Bool)]) {
+        var present: [String: (labels: String, notBefore: Date, notAfter: Date)] = [:]
+        var failed: [String: Bool] = [:]
+        for series in all {
+            if let certificate = series.certificate {
+                let labels = text(certificate.labels)
+                if present[labels] == nil { present[labels] = (labels, certificate.notBefore, certificate.notAfter) }
+            }
+            let source = text(series.sourceLabels)
+            failed[source] = (failed[source] ?? false) || series.certificate == nil
+        }
+        return (present.keys.sorted().compactMap { present[$0] }, failed.keys.sorted().map { ($0, failed[$0] ?? false) })
+    }
+
+    /// `name="value",…` as the exposition format writes labels.
+    private static func text(_ labels: [(String, String)]) -> String {
+        labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",")
     }
 
     private static func escape(_ value: String) -> String {

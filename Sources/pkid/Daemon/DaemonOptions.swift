@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PKICatalogue
 import PKICommandLine
 import PKILifecycle
@@ -13,6 +14,7 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     @OptionGroup public var paths: PathOptions
     @OptionGroup public var restarts: RestartOptions
     @OptionGroup public var cluster: CoordinationOptions
+    @OptionGroup public var watch: WatchOptions
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Renew this long before notAfter, e.g. 720h. (default: one third of each certificate's lifetime)", valueName: "duration"),
             transform: DurationArgument.positive)
@@ -28,6 +30,14 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Address of /metrics, /healthz, /readyz. (default: \(ListenAddress.default))", valueName: "host:port"),
             transform: ListenAddress.parse)
     public var listen: ListenAddress = .default
+
+    @Option(help: ArgumentHelp("Log lines as text, or json (one object per line: time, level, message, metadata). (default: text)",
+                               valueName: "format"))
+    public var logFormat: LogFormat = .text
+
+    @Option(help: ArgumentHelp("Least level logged: \(LogLevelArgument.names.joined(separator: ", ")). (default: info)", valueName: "level"),
+            transform: LogLevelArgument.parse)
+    public var logLevel: Logger.Level = .info
 
     // MARK: What the daemon uses
 

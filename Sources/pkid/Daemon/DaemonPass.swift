@@ -38,12 +38,41 @@ struct DaemonPass {
         if let reason = restarts.postponed {
             logger.warning("restarts of \(restarts.owed.map(\.rawValue).joined(separator: ", ")) postponed, still owed: \(reason)")
         }
-        let next = min(outcome.nextPass, restarts.retryAt ?? .distantFuture)
+        let next = max(min(outcome.nextPass, restarts.retryAt ?? .distantFuture), clock.date + 1)
         let succeeded = problems.isEmpty
-        await metrics.recordPass(outcome, succeeded: succeeded, pendingRestarts: restarts.owed, postponed: restarts.postponed, at: clock.date)
-        logger.info("pass finished", metadata: ["succeeded": "\(succeeded)", "renewed": "\(outcome.renewedNames.count)"])
+        let observed = observe(outcome)
+        await metrics.recordPass(outcome, observed: observed, succeeded: succeeded, pendingRestarts: restarts.owed, postponed: restarts.postponed,
+                                 at: clock.date)
+        logger.info("pass finished", metadata: summary(outcome, succeeded: succeeded, problems: problems.count, observed: observed, next: next))
         await publishStatus(outcome, restarts: restarts, context: context)
-        return max(next, clock.date + 1)
+        return next
+    }
+
+    /// What the metrics export: the pass's scan, its kubeconfigs' CAs and the watched certificates, read now.
+    private func observe(_ outcome: RenewalPass.Outcome) -> [ObservedCertificate] {
+        let watched = context.settings.watch.watchList.observe(excluding: outcome.scanned.map(\.certificateFile))
+        for failure in watched.compactMap(\.error) {
+            logger.warning("watched certificate unreadable: \(failure)")
+        }
+        return CertificateObservations.of(outcome.scanned) + watched
+    }
+
+    /// The pass in one line: what was renewed and failed, and when the next renewal and pass are due.
+    private func summary(_ outcome: RenewalPass.Outcome, succeeded: Bool, problems: Int, observed: [ObservedCertificate],
+                         next: Date) -> Logger.Metadata {
+        let renewed = Set(outcome.renewedNames)
+        let nextRenewal = outcome.items.filter { !renewed.contains($0.name) }
+            .map { max($0.schedule.renewAt, $0.retryAt ?? .distantPast) }.min()
+        return [
+            "succeeded": "\(succeeded)",
+            "renewed": "\(renewed.count)",
+            "failed": "\(outcome.renewal?.outcomes.filter { $0.kind == .failed }.count ?? 0)",
+            "problems": "\(problems)",
+            "certificates": "\(observed.count)",
+            "unreadable": "\(observed.filter { $0.error != nil }.count)",
+            "next_renewal_at": "\(nextRenewal.map(Self.timestamp) ?? "none")",
+            "next_pass_at": "\(Self.timestamp(next))",
+        ]
     }
 
     private func log(_ outcome: RenewalPass.Outcome, now: Date) {
@@ -51,7 +80,12 @@ struct DaemonPass {
             var metadata: Logger.Metadata = ["name": "\(item.name)", "not_after": "\(Self.timestamp(item.notAfter))",
                                              "renew_at": "\(Self.timestamp(item.schedule.renewAt))"]
             if let retry = item.retryAt { metadata["retry_at"] = "\(Self.timestamp(retry))" }
-            logger.info(item.renewNow ? "due now" : "scheduled", metadata: metadata)
+            // Every pass repeats the schedule; only a renewal due now is news.
+            if item.renewNow {
+                logger.info("due now", metadata: metadata)
+            } else {
+                logger.debug("scheduled", metadata: metadata)
+            }
         }
         let looping = outcome.items.filter(\.schedule.windowCoversLifetime).map(\.name)
         if !looping.isEmpty {
@@ -82,7 +116,7 @@ struct DaemonPass {
     private func publishStatus(_ outcome: RenewalPass.Outcome, restarts: StaticPodRestarts.Outcome, context: DaemonContext) async {
         guard let client = context.coordination?.api else { return }
         let history = (try? context.inventory.history(certificateDirectory: context.config.certificatesDir)) ?? []
-        let status = NodeStatus(node: context.config.nodeName, version: DaemonStatus.version, reportedAt: context.clock.date,
+        let status = NodeStatus(node: context.config.nodeName, version: PKIVersion.current, reportedAt: context.clock.date,
                                 checkIntervalSeconds: Int(context.settings.checkInterval.seconds),
                                 owedRestarts: restarts.owed.map(\.rawValue), postponed: restarts.postponed,
                                 certificates: NodeStatus.certificates(of: outcome.scanned, history: history))
@@ -96,8 +130,4 @@ struct DaemonPass {
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
-}
-
-enum DaemonStatus {
-    static let version = "0.1.0"
 }

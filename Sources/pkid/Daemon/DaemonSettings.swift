@@ -42,8 +42,9 @@ public enum DaemonSettings {
 enum DaemonConfigFile {
     /// Every option name DaemonOptions declares, as its flag is spelled without dashes.
     static var optionNames: [String] {
-        (names(of: DaemonOptions()) + names(of: PathOptions()) + names(of: RestartOptions()) + names(of: CoordinationOptions()))
-            .filter { !["paths", "restarts", "cluster"].contains($0) }.sorted()
+        (names(of: DaemonOptions()) + names(of: PathOptions()) + names(of: RestartOptions()) + names(of: CoordinationOptions())
+            + names(of: WatchOptions()))
+            .filter { !["paths", "restarts", "cluster", "watch"].contains($0) }.sorted()
     }
 
     /// The keys of the `health:` section and the flags they stand for.

@@ -82,7 +82,8 @@ public struct PKIDCommand: AsyncParsableCommand {
     }
 
     private func serve(_ settings: DaemonOptions, reload: @escaping @Sendable () throws -> DaemonOptions, clock: any WallClock) async -> Int32 {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let (format, level) = (settings.logFormat, settings.logLevel)
+        LoggingSystem.bootstrap { LogLineHandler(label: $0, format: format, level: level) }
         let logger = Logger(label: "pkid")
         let context: DaemonContext
         do {
@@ -90,6 +91,7 @@ public struct PKIDCommand: AsyncParsableCommand {
             context = try DaemonContext.make(settings, clock: clock, logger: logger)
             // Checked before the first pass, not found after it: the address is bound for real only then.
             if !once { try settings.listen.checkBindable() }
+            logger.info("pkid \(PKIVersion.current) starting", metadata: Self.startupMetadata(settings, context: context, once: once))
         } catch {
             FileHandle.standardError.write(Data("pkid: \((error as? PKIError)?.message ?? "\(error)")\n".utf8))
             return 2
@@ -102,7 +104,7 @@ public struct PKIDCommand: AsyncParsableCommand {
         let service = RenewalService(reload: reload, initial: context, metrics: metrics, logger: logger)
         let listen = settings.listen
         let app = Application(
-            router: StatusEndpoints.router(metrics: metrics),
+            router: StatusEndpoints.router(metrics: metrics, clock: clock),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "pkid"),
             services: [service],
             onServerRunning: { _ in
@@ -118,5 +120,25 @@ public struct PKIDCommand: AsyncParsableCommand {
             logger.error("pkid stopped: \(error)")
             return 1
         }
+    }
+
+    /// The effective settings, said once at start so that a journal shows what this process was told.
+    static func startupMetadata(_ settings: DaemonOptions, context: DaemonContext, once: Bool) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "version": "\(PKIVersion.current)",
+            "cert_dir": "\(context.config.certificatesDir)",
+            "kubeconfig_dir": "\(context.config.kubeconfigDir)",
+            "db": "\(settings.paths.db ?? Inventory.defaultPath)",
+            "restart_strategy": "\(settings.restarts.restartStrategy.rawValue)",
+            "manifests_dir": "\(settings.restarts.manifestsDir)",
+            "renew_before": "\(settings.renewBeforeRule)",
+            "check_interval": "\(settings.checkInterval)",
+            "ca_warning_window": "\(settings.caWarningWindow)",
+            "listen": "\(once ? "none (--once)" : settings.listen.description)",
+            "log_level": "\(settings.logLevel.rawValue)",
+        ]
+        if !settings.watch.watchFile.isEmpty { metadata["watch_files"] = .array(settings.watch.watchFile.map { .string($0) }) }
+        if !settings.watch.watchDir.isEmpty { metadata["watch_dirs"] = .array(settings.watch.watchDir.map { .string($0) }) }
+        return metadata
     }
 }

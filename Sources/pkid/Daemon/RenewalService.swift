@@ -40,7 +40,7 @@ struct RenewalService: Service {
         while !Task.isCancelled {
             let next = await DaemonPass(context: context, metrics: metrics, logger: logger).run()
             guard !Task.isCancelled else { break }
-            logger.info("next pass", metadata: ["at": "\(DaemonPass.timestamp(next))"])
+            logger.debug("next pass", metadata: ["at": "\(DaemonPass.timestamp(next))"])
             IdleMemory.release()
             let hangup = await trigger.wait(until: next, clock: context.clock)
             if hangup {

@@ -1,13 +1,15 @@
 import Hummingbird
 import PKILifecycle
+import PKIStore
 
 /// /metrics (Prometheus text), /healthz (the process answers) and /readyz (the last pass succeeded and no
 /// restart is owed).
 enum StatusEndpoints {
-    static func router(metrics: DaemonMetrics) -> Router<BasicRequestContext> {
+    /// `clock` decides which certificates `x509_cert_expired` calls expired at the scrape.
+    static func router(metrics: DaemonMetrics, clock: any WallClock = SystemWallClock()) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
-            let text = await metrics.render()
+            let text = await metrics.render(now: clock.date)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
