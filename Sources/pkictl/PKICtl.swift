@@ -10,6 +10,7 @@ struct PKICtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkictl",
         abstract: "Certificate lifecycle for kubeadm-style Kubernetes clusters.",
+        version: ReleaseVersion.current,
         subcommands: [InitCACommand.self, InitCommand.self, CAHashCommand.self, CheckExpirationCommand.self, RenewCommand.self, HistoryCommand.self,
                       CertificateKeyCommand.self, UploadCertsCommand.self, DownloadCertsCommand.self,
                       GencertCommand.self, CFSSLJSONCommand.self, CertinfoCommand.self, EtcdCertsCommand.self]
