@@ -12,8 +12,8 @@ struct DaemonPass {
     let metrics: DaemonMetrics
     let logger: Logger
 
-    /// Returns when the next pass is needed.
-    func run() async -> Date {
+    /// Returns how the pass went and when the next is needed.
+    func run() async -> PassSummary {
         let clock = context.clock
         let now = clock.date
         let outcome: RenewalPass.Outcome
@@ -22,7 +22,8 @@ struct DaemonPass {
         } catch {
             logger.error("pass failed: \((error as? PKIError)?.message ?? "\(error)")")
             await metrics.recordFailedPass(at: clock.date)
-            return now + min(60, context.settings.checkInterval.seconds)
+            return PassSummary(nextPass: now + min(60, context.settings.checkInterval.seconds), finishedAt: clock.date,
+                               succeeded: false, renewed: 0, problems: 1, nextRenewal: nil)
         }
         log(outcome, now: now)
         let restarts = await context.restarts.run(after: outcome.renewedNames) { step in
@@ -38,7 +39,9 @@ struct DaemonPass {
         let succeeded = problems.isEmpty
         await metrics.recordPass(outcome, succeeded: succeeded, pendingRestarts: restarts.owed, at: clock.date)
         logger.info("pass finished", metadata: ["succeeded": "\(succeeded)", "renewed": "\(outcome.renewedNames.count)"])
-        return max(next, clock.date + 1)
+        return PassSummary(nextPass: max(next, clock.date + 1), finishedAt: clock.date, succeeded: succeeded,
+                           renewed: outcome.renewedNames.count, problems: problems.count,
+                           nextRenewal: PassSummary.firstRenewal(in: outcome))
     }
 
     private func log(_ outcome: RenewalPass.Outcome, now: Date) {

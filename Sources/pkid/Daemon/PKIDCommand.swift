@@ -20,7 +20,8 @@ public struct PKIDCommand: AsyncParsableCommand {
         leading dashes (lists for repeatable options, and a health: section of component: {url, client-cert, \
         client-key, ca-file}); flags win over the file. SIGHUP re-reads the configuration and runs a pass now; \
         SIGTERM and SIGINT finish the current file operation and exit.
-        """
+        """,
+        version: ReleaseVersion.current
     )
 
     @Option(help: ArgumentHelp("pkid's YAML config file. (default: \(DaemonSettings.defaultConfigFile), if present)", valueName: "file"))
