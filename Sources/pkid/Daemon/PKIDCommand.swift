@@ -36,6 +36,11 @@ public struct PKIDCommand: AsyncParsableCommand {
     /// Runs pkid with `arguments` (without the program name) and returns its exit status: 0, 1 for a failed
     /// `--once` pass, 2 for anything wrong at start (one line on stderr), as the systemd unit expects.
     public static func run(arguments: [String], clock: any WallClock = SystemWallClock()) async -> Int32 {
+        // Answered before the argument parser exists, as pkictl does: a package script or probe asks often.
+        if arguments == ["--version"] {
+            print(ReleaseVersion.current)
+            return 0
+        }
         do {
             let command = try parseAsRoot(arguments)
             guard let pkid = command as? PKIDCommand else {
