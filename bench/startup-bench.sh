@@ -19,7 +19,9 @@ if [[ -z ${BIN:-} ]]; then
     "$ROOT/scripts/build-release.sh" >&2
     BIN="$ROOT/.build-release/release"
 fi
+BIN=$(cd "$BIN" && pwd)
 PKICTL="$BIN/pkictl" PKID="$BIN/pkid"
+"$PKICTL" --version >/dev/null && "$PKID" --version >/dev/null
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/startup-bench.XXXXXX")
 PIDS=()
@@ -87,5 +89,5 @@ print(f"gencert, one ECDSA-P256 leaf per process, {leaves} each:")
 print(f"  pkictl gencert    {pk_l / leaves / 1e6:6.2f} ms/leaf")
 print(f"  cfssl gencert     {cf_l / leaves / 1e6:6.2f} ms/leaf")
 print(f"  pkictl/cfssl: {pk_l / cf_l:.2f}x   (target <= 1.00x)")
-print(f"pkid idle RSS after {idle} s: {rss_kb / 1024:.1f} MiB   (target <= 20 MB)")
+print(f"pkid idle RSS after {idle} s: {rss_kb * 1024 / 1e6:.1f} MB   (target <= 20 MB)")
 PY
