@@ -44,8 +44,12 @@ struct RenewalService: Service {
         logger.info("pkid stopped")
     }
 
+    /// How long after the first pass pkid hands start-up's memory back a second time.
+    static let startupSettle: TimeInterval = 5
+
     private func loop() async {
         var context = initial
+        var settling = true
         while !Task.isCancelled {
             SystemdNotifier.status("renewal pass running")
             let summary = await DaemonPass(context: context, metrics: metrics, logger: logger).run()
@@ -53,7 +57,17 @@ struct RenewalService: Service {
             SystemdNotifier.status(summary.statusLine)
             logger.info("next pass", metadata: ["at": "\(DaemonPass.timestamp(summary.nextPass))"])
             IdleMemory.release()
-            let hangup = await trigger.wait(until: summary.nextPass, clock: context.clock)
+            var hangup = false
+            if settling {
+                // Start-up (the HTTP server, the first scrapes) goes on past the first pass: hand its pages back
+                // too, once, a few seconds later.
+                settling = false
+                hangup = await trigger.wait(until: min(summary.nextPass, context.clock.date + Self.startupSettle), clock: context.clock)
+                if !hangup { IdleMemory.release() }
+            }
+            if !hangup, !Task.isCancelled {
+                hangup = await trigger.wait(until: summary.nextPass, clock: context.clock)
+            }
             if hangup {
                 SystemdNotifier.reloading()
                 do {
