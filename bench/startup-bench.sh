@@ -44,10 +44,12 @@ echo "cfssl:   $(cfssl version 2>/dev/null | head -1)"
 echo "openssl: $(openssl version); nproc: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1. a process that prints its version ---------------------------------------------------------
-pk_version=0 cf_version=0
+# /bin/true is the floor: what starting any process costs on this machine right now.
+pk_version=0 cf_version=0 floor=0
 for ((round = 0; round < RUNS; round += 50)); do
     pk_version=$((pk_version + $(timed 50 "$PKICTL" --version)))
     cf_version=$((cf_version + $(timed 50 cfssl version)))
+    floor=$((floor + $(timed 50 /bin/true)))
 done
 runs=$(( (RUNS + 49) / 50 * 50 ))
 
@@ -78,13 +80,14 @@ PIDS+=($!)
 sleep "$IDLE_SECONDS"
 rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/${PIDS[0]}/status")
 
-python3 - "$runs" "$pk_version" "$cf_version" "$leaves" "$pk_leaf" "$cf_leaf" "$rss_kb" "$IDLE_SECONDS" <<'PY'
+python3 - "$runs" "$pk_version" "$cf_version" "$floor" "$leaves" "$pk_leaf" "$cf_leaf" "$rss_kb" "$IDLE_SECONDS" <<'PY'
 import sys
-runs, pk_v, cf_v, leaves, pk_l, cf_l, rss_kb, idle = (int(v) for v in sys.argv[1:])
+runs, pk_v, cf_v, floor, leaves, pk_l, cf_l, rss_kb, idle = (int(v) for v in sys.argv[1:])
 print()
 print(f"--version, {runs} processes each:")
 print(f"  pkictl --version  {pk_v / runs / 1e6:6.2f} ms   (target <= 5 ms)")
 print(f"  cfssl version     {cf_v / runs / 1e6:6.2f} ms")
+print(f"  /bin/true         {floor / runs / 1e6:6.2f} ms   (starting any process here)")
 print(f"gencert, one ECDSA-P256 leaf per process, {leaves} each:")
 print(f"  pkictl gencert    {pk_l / leaves / 1e6:6.2f} ms/leaf")
 print(f"  cfssl gencert     {cf_l / leaves / 1e6:6.2f} ms/leaf")
