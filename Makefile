@@ -15,6 +15,8 @@ BINDIR ?= $(PREFIX)/bin
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DOCDIR ?= $(PREFIX)/share/doc/pkid
 BUILT ?= .build-release/release
+# Debug information is most of a Swift binary's size; the symbol table stays for backtraces. STRIP=true keeps it.
+STRIP ?= objcopy --strip-debug
 DESTDIR ?=
 
 CONFIG = $(SYSCONFDIR)/pkid/pkid.yaml
@@ -36,6 +38,8 @@ install: $(BUILT)/pkictl $(BUILT)/pkid
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/pkid
 	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/pkid
 	install -m 0755 $(BUILT)/pkictl $(BUILT)/pkid $(DESTDIR)$(BINDIR)/
+	$(STRIP) $(DESTDIR)$(BINDIR)/pkictl
+	$(STRIP) $(DESTDIR)$(BINDIR)/pkid
 	sed -e 's|/usr/bin/pkid|$(BINDIR)/pkid|' -e 's|/etc/pkid/pkid.yaml|$(CONFIG)|' \
 	    -e 's|/usr/share/doc/pkid/|$(DOCDIR)/|' contrib/pkid.service >$(DESTDIR)$(UNITDIR)/pkid.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/pkid.service

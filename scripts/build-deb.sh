@@ -37,7 +37,7 @@ fi
 for binary in "$PKICTL" "$PKID"; do
     [[ -f $binary && -x $binary ]] || { echo "build-deb.sh: $binary is not an executable file" >&2; exit 1; }
 done
-for tool in dpkg-deb dpkg-shlibdeps; do
+for tool in dpkg-deb dpkg-shlibdeps objcopy; do
     command -v "$tool" >/dev/null || { echo "build-deb.sh: $tool not found: apt-get install dpkg-dev" >&2; exit 1; }
 done
 
@@ -61,6 +61,8 @@ install -d -m 0755 "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/lib/systemd/system" "$pkg/
 install -d -m 0700 "$pkg/var/lib/pkid"
 install -m 0755 "$PKICTL" "$pkg/usr/bin/pkictl"
 install -m 0755 "$PKID" "$pkg/usr/bin/pkid"
+# Debug information is most of a Swift binary's size; the symbol table stays, so backtraces keep their names.
+for binary in "$pkg/usr/bin/pkictl" "$pkg/usr/bin/pkid"; do objcopy --strip-debug "$binary"; done
 install -m 0644 "$ROOT/contrib/pkid.service" "$pkg/lib/systemd/system/pkid.service"
 install -m 0644 "$ROOT/contrib/pkid.yaml" "$pkg/etc/pkid/pkid.yaml"
 install -m 0644 "$ROOT/README.md" "$ROOT/CHANGELOG.md" "$pkg/usr/share/doc/pkid/"
