@@ -47,6 +47,17 @@ struct RenewalService: Service {
     /// How long after the first pass pkid hands start-up's memory back a second time.
     static let startupSettle: TimeInterval = 5
 
+    /// Sleeps until `next`, SIGHUP (true) or shutdown. Start-up (the HTTP server, the first scrapes) goes on past
+    /// the first pass, so the first time its pages are handed back once more when it has settled.
+    private func idle(until next: Date, clock: any WallClock, firstTime: Bool) async -> Bool {
+        if firstTime {
+            if await trigger.wait(until: min(next, clock.date + Self.startupSettle), clock: clock) { return true }
+            IdleMemory.release()
+            guard !Task.isCancelled else { return false }
+        }
+        return await trigger.wait(until: next, clock: clock)
+    }
+
     private func loop() async {
         var context = initial
         var settling = true
@@ -57,17 +68,8 @@ struct RenewalService: Service {
             SystemdNotifier.status(summary.statusLine)
             logger.info("next pass", metadata: ["at": "\(DaemonPass.timestamp(summary.nextPass))"])
             IdleMemory.release()
-            var hangup = false
-            if settling {
-                // Start-up (the HTTP server, the first scrapes) goes on past the first pass: hand its pages back
-                // too, once, a few seconds later.
-                settling = false
-                hangup = await trigger.wait(until: min(summary.nextPass, context.clock.date + Self.startupSettle), clock: context.clock)
-                if !hangup { IdleMemory.release() }
-            }
-            if !hangup, !Task.isCancelled {
-                hangup = await trigger.wait(until: summary.nextPass, clock: context.clock)
-            }
+            let hangup = await idle(until: summary.nextPass, clock: context.clock, firstTime: settling)
+            settling = false
             if hangup {
                 SystemdNotifier.reloading()
                 do {
