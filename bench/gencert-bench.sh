@@ -32,16 +32,8 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gencert-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
-cat >ca-csr.json <<'JSON'
-{"CN": "etcd-ca", "key": {"algo": "ecdsa", "size": 256}, "names": [{"O": "bench"}]}
-JSON
-cat >ca-config.json <<'JSON'
-{"signing": {"default": {"expiry": "8760h"}, "profiles": {"peer": {"expiry": "8760h",
-  "usages": ["signing", "key encipherment", "server auth", "client auth"]}}}}
-JSON
-cat >leaf-csr.json <<'JSON'
-{"CN": "etcd1", "hosts": ["etcd1", "localhost", "10.0.0.11", "127.0.0.1"], "key": {"algo": "ecdsa", "size": 256}}
-JSON
+source "$BENCH/cfssl-fixtures.sh"
+write_cfssl_fixtures
 # One CA for both tools, made by cfssl.
 cfssl gencert -initca ca-csr.json 2>/dev/null | "$PKICTL" cfssljson -bare ca
 

@@ -10,6 +10,7 @@ struct PKICtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkictl",
         abstract: "Certificate lifecycle for kubeadm-style Kubernetes clusters.",
+        version: ReleaseVersion.current,
         subcommands: [InitCACommand.self, InitCommand.self, CAHashCommand.self, CheckExpirationCommand.self, RenewCommand.self, HistoryCommand.self,
                       CertificateKeyCommand.self, UploadCertsCommand.self, DownloadCertsCommand.self,
                       GencertCommand.self, CFSSLJSONCommand.self, CertinfoCommand.self, EtcdCertsCommand.self,
@@ -24,6 +25,11 @@ struct PKICtl: AsyncParsableCommand {
     /// value and what is wrong) and exit status 1, as for any other refusal; never the usage text.
     static func main() async {
         var arguments = Array(CommandLine.arguments.dropFirst())
+        // Answered before the argument parser exists: building it is most of a bare pkictl's start-up.
+        if arguments == ["--version"] {
+            print(ReleaseVersion.current)
+            return
+        }
         if let command = arguments.first, outputCommands.contains(command) {
             arguments = [command] + OutputFormat.separatingGluedOutputFlag(Array(arguments.dropFirst()))
         }

@@ -57,8 +57,8 @@ import Testing
         let (context, clock, root) = try await daemon()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let metrics = DaemonMetrics()
-        let next = await DaemonPass(context: context, metrics: metrics, logger: .init(label: "test")).run()
-        #expect(next.timeIntervalSince(clock.date) == 3600, "nothing due: the check interval bounds the sleep")
+        let summary = await DaemonPass(context: context, metrics: metrics, logger: .init(label: "test")).run()
+        #expect(summary.nextPass.timeIntervalSince(clock.date) == 3600, "nothing due: the check interval bounds the sleep")
         #expect(await metrics.isReady)
     }
 

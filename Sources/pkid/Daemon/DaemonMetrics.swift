@@ -97,7 +97,7 @@ actor DaemonMetrics {
                sources.map { ($0.labels, $0.failed ? 1 : 0) })
         family("x509_read_errors", "gauge", "Certificate files and kubeconfig entries that cannot be read or parsed, at the last pass.",
                [("", Double(sources.filter(\.failed).count))])
-        family("pkid_build_info", "gauge", "pkid's version; always 1.", [([("version", PKIVersion.current)], 1)])
+        family("pkid_build_info", "gauge", "pkid's version; always 1.", [([("version", ReleaseVersion.current)], 1)])
         family("pkid_renewals_total", "counter", "Renewals attempted by this pkid process, by certificate and result.",
                renewals.keys.sorted().map { ([("name", $0.first), ("result", $0.second)], Double(renewals[$0] ?? 0)) })
         family("pkid_next_renewal_timestamp_seconds", "gauge", "When each renewable certificate is next due, as unix seconds.",

@@ -12,8 +12,8 @@ struct DaemonPass {
     let metrics: DaemonMetrics
     let logger: Logger
 
-    /// Returns when the next pass is needed.
-    func run() async -> Date {
+    /// Returns how the pass went and when the next is needed.
+    func run() async -> PassSummary {
         let context = self.context.refreshed(logger: logger)
         let clock = context.clock
         let now = clock.date
@@ -23,7 +23,8 @@ struct DaemonPass {
         } catch {
             logger.error("pass failed: \((error as? PKIError)?.message ?? "\(error)")")
             await metrics.recordFailedPass(at: clock.date)
-            return now + min(60, context.settings.checkInterval.seconds)
+            return PassSummary(nextPass: now + min(60, context.settings.checkInterval.seconds), finishedAt: clock.date,
+                               succeeded: false, renewed: 0, problems: 1, nextRenewal: nil)
         }
         log(outcome, now: now)
         let restarts = await context.restarts.run(after: outcome.renewedNames) { step in
@@ -45,7 +46,8 @@ struct DaemonPass {
                                  at: clock.date)
         logger.info("pass finished", metadata: summary(outcome, succeeded: succeeded, problems: problems.count, observed: observed, next: next))
         await publishStatus(outcome, restarts: restarts, context: context)
-        return next
+        return PassSummary(nextPass: next, finishedAt: clock.date, succeeded: succeeded, renewed: outcome.renewedNames.count,
+                           problems: problems.count, nextRenewal: PassSummary.firstRenewal(in: outcome))
     }
 
     /// What the metrics export: the pass's scan, its kubeconfigs' CAs and the watched certificates, read now.
@@ -116,7 +118,7 @@ struct DaemonPass {
     private func publishStatus(_ outcome: RenewalPass.Outcome, restarts: StaticPodRestarts.Outcome, context: DaemonContext) async {
         guard let client = context.coordination?.api else { return }
         let history = (try? context.inventory.history(certificateDirectory: context.config.certificatesDir)) ?? []
-        let status = NodeStatus(node: context.config.nodeName, version: PKIVersion.current, reportedAt: context.clock.date,
+        let status = NodeStatus(node: context.config.nodeName, version: ReleaseVersion.current, reportedAt: context.clock.date,
                                 checkIntervalSeconds: Int(context.settings.checkInterval.seconds),
                                 owedRestarts: restarts.owed.map(\.rawValue), postponed: restarts.postponed,
                                 certificates: NodeStatus.certificates(of: outcome.scanned, history: history))

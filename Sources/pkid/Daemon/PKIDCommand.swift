@@ -20,7 +20,8 @@ public struct PKIDCommand: AsyncParsableCommand {
         leading dashes (lists for repeatable options, and a health: section of component: {url, client-cert, \
         client-key, ca-file}); flags win over the file. SIGHUP re-reads the configuration and runs a pass now; \
         SIGTERM and SIGINT finish the current file operation and exit.
-        """
+        """,
+        version: ReleaseVersion.current
     )
 
     @Option(help: ArgumentHelp("pkid's YAML config file. (default: \(DaemonSettings.defaultConfigFile), if present)", valueName: "file"))
@@ -35,6 +36,11 @@ public struct PKIDCommand: AsyncParsableCommand {
     /// Runs pkid with `arguments` (without the program name) and returns its exit status: 0, 1 for a failed
     /// `--once` pass, 2 for anything wrong at start (one line on stderr), as the systemd unit expects.
     public static func run(arguments: [String], clock: any WallClock = SystemWallClock()) async -> Int32 {
+        // Answered before the argument parser exists, as pkictl does: a package script or probe asks often.
+        if arguments == ["--version"] {
+            print(ReleaseVersion.current)
+            return 0
+        }
         do {
             let command = try parseAsRoot(arguments)
             guard let pkid = command as? PKIDCommand else {
@@ -91,7 +97,7 @@ public struct PKIDCommand: AsyncParsableCommand {
             context = try DaemonContext.make(settings, clock: clock, logger: logger)
             // Checked before the first pass, not found after it: the address is bound for real only then.
             if !once { try settings.listen.checkBindable() }
-            logger.info("pkid \(PKIVersion.current) starting", metadata: Self.startupMetadata(settings, context: context, once: once))
+            logger.info("pkid \(ReleaseVersion.current) starting", metadata: Self.startupMetadata(settings, context: context, once: once))
         } catch {
             FileHandle.standardError.write(Data("pkid: \((error as? PKIError)?.message ?? "\(error)")\n".utf8))
             return 2
@@ -125,7 +131,7 @@ public struct PKIDCommand: AsyncParsableCommand {
     /// The effective settings, said once at start so that a journal shows what this process was told.
     static func startupMetadata(_ settings: DaemonOptions, context: DaemonContext, once: Bool) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
-            "version": "\(PKIVersion.current)",
+            "version": "\(ReleaseVersion.current)",
             "cert_dir": "\(context.config.certificatesDir)",
             "kubeconfig_dir": "\(context.config.kubeconfigDir)",
             "db": "\(settings.paths.db ?? Inventory.defaultPath)",
