@@ -76,16 +76,17 @@ public struct CertificateRenewal: Sendable {
         return "Done renewing certificates. You must restart the \(list), so that they can use the new certificates."
     }
 
-    /// Every name `renew` accepts for this cluster, in output order.
+    /// What `renew all` renews on this node, in output order: kubeadm's names, and rows issued on request that
+    /// exist here (pkid.conf).
     public static func renewableNames(for config: ClusterConfig) -> [CertificateName] {
-        CertificateCatalogue.renewableNames(for: config)
+        CertificateCatalogue.renewableNames(for: config).filter { $0.spec.isPresent(for: config) }
     }
 
     /// The names of a `renew` command line: `all` (kubeadm's, and rows issued on request that exist here), or
     /// names of the catalogue this cluster has.
     public static func parseNames(_ arguments: [String], for config: ClusterConfig) throws -> [CertificateName] {
-        let known = renewableNames(for: config)
-        if arguments == ["all"] { return known.filter { $0.spec.isPresent(for: config) } }
+        let known = CertificateCatalogue.renewableNames(for: config)
+        if arguments == ["all"] { return renewableNames(for: config) }
         return try arguments.map { argument in
             guard let name = CertificateName(rawValue: argument), known.contains(name) else {
                 throw PKIError(.unknownName, "unknown certificate name \"\(argument)\"; use all or one of: \(known.map(\.rawValue).joined(separator: ", "))")
