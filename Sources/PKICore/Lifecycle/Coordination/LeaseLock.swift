@@ -46,9 +46,18 @@ public actor LeaseLock: RestartLock {
         }
     }
 
+    /// A conflict (the record changed between read and write) is read again once: if it is still ours, it is
+    /// released; if not, there is nothing to give back.
     public func release() async throws {
-        guard let current = try await client.get(Lease.self, namespace: namespace, name: name),
-              let released = election.release(current, now: clock.date) else { return }
-        _ = try await client.update(released)
+        for attempt in 1...2 {
+            guard let current = try await client.get(Lease.self, namespace: namespace, name: name),
+                  let released = election.release(current, now: clock.date) else { return }
+            do {
+                _ = try await client.update(released)
+                return
+            } catch let error as PKIError where error.code == .resourceConflict && attempt == 1 {
+                continue
+            }
+        }
     }
 }

@@ -57,7 +57,9 @@ public struct RestartCoordination: Sendable {
         if restartedAny(result), await keeper.isHeld, !Task.isCancelled {
             try? await clock.sleep(seconds: releaseDelay)
         }
+        // No renewal may still be on its way when the lock is given back: its write would race the release.
         renewal.cancel()
+        await renewal.value
         do {
             try await lock.release()
             log.info("released the restart lock (\(lock.description))")
