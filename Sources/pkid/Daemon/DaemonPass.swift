@@ -120,6 +120,11 @@ struct DaemonPass {
         let due = outcome.expiringAuthorities.compactMap { AuthorityName(rawValue: $0.name) }
         guard context.settings.renewCas, !due.isEmpty else { return [] }
         let config = context.config
+        // A renewed CA must leave the warning window, or every pass would renew it again.
+        guard config.caCertificateValidity > context.settings.caWarningWindow.seconds else {
+            logger.error("--renew-cas: caCertificateValidityPeriod (\(GoDuration.format(config.caCertificateValidity))) is not longer than --ca-warning-window (\(context.settings.caWarningWindow)); a renewed CA would stay inside the window, so none is renewed: shorten the window or lengthen the validity")
+            return []
+        }
         let renewal = CARenewal(config: config, clock: context.clock, log: ProgressLog.logger(logger),
                                 recorder: InventoryRecorder(inventory: context.inventory, actor: "pkid", scan: context.settings.paths.scan(config)))
         do {
