@@ -14,7 +14,7 @@ struct PKICtl: AsyncParsableCommand {
         subcommands: [InitCACommand.self, InitCommand.self, CAHashCommand.self, CheckExpirationCommand.self, RenewCommand.self, HistoryCommand.self,
                       CertificateKeyCommand.self, UploadCertsCommand.self, DownloadCertsCommand.self,
                       GencertCommand.self, CFSSLJSONCommand.self, CertinfoCommand.self, EtcdCertsCommand.self,
-                      PkidKubeconfigCommand.self, RBACCommand.self, ClusterCommand.self]
+                      PkidKubeconfigCommand.self, RBACCommand.self, ClusterCommand.self, CACommand.self, SAKeyCommand.self]
     )
 
     /// Commands whose `-o` takes kubectl's glued form (`-ojson`), which the argument parser alone would refuse.

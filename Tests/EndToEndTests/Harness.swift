@@ -219,7 +219,7 @@ class EndToEndTestCase: XCTestCase {
         return try run(try pkictlPath(file: file, line: line), arguments, timeout: timeout)
     }
 
-    private static let inventoryCommands: Set<String> = ["init-ca", "init", "check-expiration", "renew"]
+    private static let inventoryCommands: Set<String> = ["init-ca", "init", "check-expiration", "renew", "ca", "pkid-kubeconfig"]
     private var testInventory: String?
 
     /// The inventory database of this test, in its own temporary directory.

@@ -35,6 +35,17 @@ final class KubeadmNodeTests: EndToEndTestCase {
             let loaded = Set(named.compactMap { rowsByPath[$0] })
             XCTAssertEqual(loaded, Set(component.certificates), "\(component.name) per \(component.manifestFileName)")
         }
+        // The CA certificates each pod reads at start: its CA file flags and the CA data of the kubeconfig it loads.
+        let authorityPaths = Dictionary(uniqueKeysWithValues: CertificateCatalogue.authorities(for: config).map { ($0.location(in: config.pkiDirectory).path, $0.name) })
+        for component in CertificateCatalogue.components(for: config) {
+            let manifest = try readString(node.manifests + "/" + component.manifestFileName)
+            let fromFlags = manifest.split(separator: "\n").compactMap { line -> AuthorityName? in
+                guard let equals = line.firstIndex(of: "=") else { return nil }
+                return authorityPaths[String(line[line.index(after: equals)...])]
+            }
+            let fromKubeconfigs = component.certificates.map(\.spec).filter { if case .kubeconfig = $0.storage { true } else { false } }.map(\.authority)
+            XCTAssertEqual(Set(fromFlags + fromKubeconfigs), Set(component.trusts), "\(component.name) trusts")
+        }
         let loadedByAnyPod = Set(CertificateCatalogue.components.flatMap(\.certificates))
         XCTAssertEqual(Set(CertificateName.allCases).subtracting(loadedByAnyPod),
                        [.etcdHealthcheckClient, .adminConf, .superAdminConf, .kubeletConf, .pkidConf],

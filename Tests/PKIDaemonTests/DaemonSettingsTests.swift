@@ -64,7 +64,7 @@ import Testing
             "ca-warning-window", "cert-dir", "check-interval", "config", "coordination", "coordination-kubeconfig", "crictl", "db",
             "etcd-endpoint", "health-ca-file", "health-client-cert", "health-client-key", "health-timeout", "health-url", "holding-dir",
             "kubeconfig-dir", "kubelet-client-cert", "lease-duration", "lease-name", "listen", "lock-wait", "log-format", "log-level",
-            "manifests-dir", "release-delay", "renew-before", "restart-strategy", "restart-wait", "watch-dir", "watch-file",
+            "manifests-dir", "release-delay", "renew-before", "renew-cas", "restart-strategy", "restart-wait", "watch-dir", "watch-file",
         ])
     }
 

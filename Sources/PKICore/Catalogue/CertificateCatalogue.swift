@@ -183,26 +183,26 @@ extension ComponentName {
             StaticPodComponent(
                 name: self, certificates: [.etcdServer, .etcdPeer],
                 health: .init(port: .fixed(2379), path: "/health", clientCertificate: .etcdHealthcheckClient, serverAuthority: .etcdCA),
-                requiresLocalEtcd: true
+                requiresLocalEtcd: true, trusts: [.etcdCA]
             )
         case .kubeAPIServer:
             StaticPodComponent(
                 name: self,
                 certificates: [.apiserver, .apiserverKubeletClient, .apiserverEtcdClient, .frontProxyClient],
                 health: .init(port: .apiServerBindPort, path: "/readyz", clientCertificate: .apiserverKubeletClient, serverAuthority: .ca, serverName: "kubernetes"),
-                requiresLocalEtcd: false
+                requiresLocalEtcd: false, trusts: [.ca, .etcdCA, .frontProxyCA]
             )
         case .kubeControllerManager:
             StaticPodComponent(
                 name: self, certificates: [.controllerManagerConf],
                 health: .init(port: .fixed(10257), path: "/healthz", clientCertificate: nil, serverAuthority: nil),
-                requiresLocalEtcd: false
+                requiresLocalEtcd: false, trusts: [.ca, .frontProxyCA]
             )
         case .kubeScheduler:
             StaticPodComponent(
                 name: self, certificates: [.schedulerConf],
                 health: .init(port: .fixed(10259), path: "/healthz", clientCertificate: nil, serverAuthority: nil),
-                requiresLocalEtcd: false
+                requiresLocalEtcd: false, trusts: [.ca]
             )
         }
     }

@@ -103,6 +103,9 @@ public struct StaticPodComponent: Sendable, Equatable {
     public let health: HealthEndpoint
     /// etcd runs as a static pod only when kubeadm manages it (stacked etcd).
     public let requiresLocalEtcd: Bool
+    /// The CA certificates it reads at start (its CA file flags, and the CA data of the kubeconfig it loads): a
+    /// CA certificate renewed in place reaches it only through a restart.
+    public var trusts: [AuthorityName] = []
 
     /// How to ask a component whether it is back, with the catalogue rows that authenticate the question.
     public struct HealthEndpoint: Sendable, Equatable {

@@ -32,6 +32,21 @@ public struct SigningAuthority: Sendable {
     }
 }
 
+extension SigningAuthority {
+    /// This self-signed CA's certificate issued again with the same key: the same subject (byte for byte, as Go's
+    /// chain building compares it), subject and authority key identifiers, key usage, basic constraints and names,
+    /// a new serial and validity. Everything the CA signed verifies against either certificate.
+    public func reissued(serialNumber: UInt64, notBefore: Date, notAfter: Date) throws -> IssuedCertificate {
+        guard certificate.isCA, certificate.isSelfSigned else {
+            throw PKIError(.notAnAuthority, "\(certificate.subject) is not a self-signed CA certificate; only a root CA is renewed in place")
+        }
+        let template = CertificateTemplate(subject: certificate.subject, serialNumber: serialNumber, notBefore: notBefore, notAfter: notAfter,
+                                           isCA: true, pathLength: certificate.pathLength, keyUsage: certificate.keyUsage,
+                                           extendedKeyUsage: certificate.extendedKeyUsage, subjectAltNames: certificate.subjectAltNames)
+        return try IssuedCertificate.build(template, subject: try key.subjectPublicKeyInfo, issuer: nil, signingKey: key, reissuing: self)
+    }
+}
+
 /// A certificate pkictl has just signed: its DER and the template it was made from. It is written out (PEM from the
 /// DER) without being parsed back: parsing a certificate costs OpenSSL 3.0 about four ECDSA signatures, most of it
 /// decoding the public key pkictl already has. `certificate()` parses it when a caller needs to inspect it.
@@ -76,18 +91,22 @@ public struct IssuedCertificate: Sendable {
     /// Builds the X.509 v3 TBSCertificate from typed values and signs it; `issuer` nil means self-signed.
     /// Extensions come in Go's order (kubeadm's and cfssl's): keyUsage, extKeyUsage, basicConstraints,
     /// subjectKeyId, authorityKeyId, subjectAltName.
+    /// `reissuing`, for a self-signed CA issued again, keeps its subject as encoded and its key identifiers.
     fileprivate static func build(_ template: CertificateTemplate, subject: SubjectPublicKeyInfo, issuer: SigningAuthority?,
-                                  signingKey: PrivateKey) throws -> IssuedCertificate {
+                                  signingKey: PrivateKey, reissuing: SigningAuthority? = nil) throws -> IssuedCertificate {
         var extensions: [CertificateExtension] = []
         if !template.keyUsage.isEmpty { extensions.append(.keyUsage(template.keyUsage)) }
         if !template.extendedKeyUsage.isEmpty { extensions.append(.extendedKeyUsage(template.extendedKeyUsage)) }
         extensions.append(.basicConstraints(isCA: template.isCA, pathLength: template.pathLength))
-        if template.isCA || template.identifiesLeafKey { extensions.append(.subjectKeyIdentifier(subject.keyIdentifier)) }
+        if template.isCA || template.identifiesLeafKey {
+            extensions.append(.subjectKeyIdentifier(reissuing?.issuerKeyIdentifier ?? subject.keyIdentifier))
+        }
         // Go sets the authority key id only when the issuer has a subject key id.
         if let identifier = issuer?.issuerKeyIdentifier { extensions.append(.authorityKeyIdentifier(identifier)) }
+        if let reissuing, let identifier = reissuing.certificate.authorityKeyIdentifier { extensions.append(.authorityKeyIdentifier(Array(identifier))) }
         if !template.subjectAltNames.isEmpty { extensions.append(.subjectAltNames(template.subjectAltNames)) }
 
-        let subjectName = template.subject.der
+        let subjectName = reissuing?.issuerName ?? template.subject.der
         var toBeSigned = DER.explicit(0, DER.integer(2))
         toBeSigned += DER.integer(template.serialNumber)
         toBeSigned += signingKey.signatureAlgorithm
@@ -104,7 +123,7 @@ public struct IssuedCertificate: Sendable {
 
 extension Certificate {
     /// The subject name's DER, as this certificate encodes it.
-    func subjectNameDER() throws -> [UInt8] {
+    public func subjectNameDER() throws -> [UInt8] {
         guard let name = X509_get_subject_name(pointer) else { throw PKIError.openSSL("reading a certificate's subject") }
         return Array(try derEncode("encoding a name") { i2d_X509_NAME(name, $0) })
     }

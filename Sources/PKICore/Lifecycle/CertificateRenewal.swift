@@ -193,28 +193,6 @@ public struct CertificateRenewal: Sendable {
     /// kill never leaves a half backup under a real name; the next backup into the same parent removes such
     /// leftovers. Keys are never written through a symbolic link: neither the backup parent nor the backup may be one.
     private func backUp(_ files: [StoredFile], into directory: String) throws -> String {
-        var target = directory
-        var attempt = 1
-        while FileManager.default.fileExists(atPath: target) || AtomicFile.isSymbolicLink(target) {
-            attempt += 1
-            target = "\(directory)-\(attempt)"
-        }
-        let parent = URL(fileURLWithPath: target).deletingLastPathComponent().path
-        try AtomicFile.refuseSymbolicLink(parent, choose: "--backup-dir")
-        try AtomicFile.createDirectory(parent)
-        AtomicFile.removePartialDirectories(in: parent)
-        let staging = AtomicFile.partialDirectory(for: target)
-        try AtomicFile.createDirectory(staging)
-        let certRoot = URL(fileURLWithPath: config.certificatesDir).standardizedFileURL.path + "/"
-        for file in files {
-            guard let data = try PKIDirectory.read(file.path) else { continue }
-            let standardized = URL(fileURLWithPath: file.path).standardizedFileURL.path
-            let relative = standardized.hasPrefix(certRoot) ? String(standardized.dropFirst(certRoot.count)) : URL(fileURLWithPath: file.path).lastPathComponent
-            let destination = "\(staging)/\(relative)"
-            try AtomicFile.createDirectory(URL(fileURLWithPath: destination).deletingLastPathComponent().path)
-            try AtomicFile.write(data, to: destination, mode: file.kind.mode)
-        }
-        try AtomicFile.publishDirectory(staging, as: target)
-        return target
+        try PKIBackup.write(files, into: directory, certificatesDir: config.certificatesDir)
     }
 }

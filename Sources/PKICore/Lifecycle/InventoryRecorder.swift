@@ -69,6 +69,17 @@ public struct InventoryRecorder: Sendable {
         return try refresh(at: date)
     }
 
+    /// Records CA certificates renewed in place; returns the fresh scan.
+    @discardableResult
+    public func recordCARenewal(_ outcomes: [CARenewal.Outcome], at date: Date) throws -> [ScannedCertificate] {
+        for outcome in outcomes {
+            try inventory.record(HistoryEntry(at: date, actor: actor, name: outcome.authority.rawValue, certificateDirectory: directoryKey,
+                                              oldSerial: outcome.oldSerial, newSerial: outcome.newSerial, oldNotAfter: outcome.oldNotAfter,
+                                              newNotAfter: outcome.newNotAfter, result: "renewed"))
+        }
+        return try refresh(at: date)
+    }
+
     private var directoryKey: String { Inventory.directoryKey(certificateDirectory) }
 
     /// Runs a recording step after the certificate work is done. A failure never undoes that work: it is logged as

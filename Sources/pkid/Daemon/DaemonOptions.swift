@@ -27,6 +27,10 @@ public struct DaemonOptions: ParsableArguments, Sendable {
             transform: DurationArgument.positive)
     public var caWarningWindow = DurationArgument(seconds: RenewalPolicy.defaultCAWarningWindow)
 
+    @Option(help: ArgumentHelp("true: renew a CA certificate in place (same key, as pkictl ca renew) once it is inside --ca-warning-window, and restart what reads it. (default: false)",
+                               valueName: "bool"))
+    public var renewCas = false
+
     @Option(help: ArgumentHelp("Address of /metrics, /healthz, /readyz. (default: \(ListenAddress.default))", valueName: "host:port"),
             transform: ListenAddress.parse)
     public var listen: ListenAddress = .default

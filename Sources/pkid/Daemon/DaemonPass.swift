@@ -27,7 +27,8 @@ struct DaemonPass {
                                succeeded: false, renewed: 0, problems: 1, nextRenewal: nil)
         }
         log(outcome, now: now)
-        let restarts = await context.restarts.run(after: outcome.renewedNames) { step in
+        let caRestarts = await renewAuthorities(outcome, context: context)
+        let restarts = await context.restarts.run(after: outcome.renewedNames, alsoOwed: caRestarts) { step in
             switch step.result {
             case .restarted: await metrics.recordRestart(component: step.component.rawValue, succeeded: true)
             case .failed where !Task.isCancelled: await metrics.recordRestart(component: step.component.rawValue, succeeded: false)
@@ -110,6 +111,33 @@ struct DaemonPass {
         }
         for problem in outcome.problems {
             logger.error("\(problem)")
+        }
+    }
+
+    /// With --renew-cas, the CAs inside their warning window are renewed in place (as `pkictl ca renew`); returns
+    /// the components that must restart to read them. A failure is logged; the CA warning stays.
+    private func renewAuthorities(_ outcome: RenewalPass.Outcome, context: DaemonContext) async -> [ComponentName] {
+        let due = outcome.expiringAuthorities.compactMap { AuthorityName(rawValue: $0.name) }
+        guard context.settings.renewCas, !due.isEmpty else { return [] }
+        let config = context.config
+        // A renewed CA must leave the warning window, or every pass would renew it again.
+        guard config.caCertificateValidity > context.settings.caWarningWindow.seconds else {
+            logger.error("--renew-cas: caCertificateValidityPeriod (\(GoDuration.format(config.caCertificateValidity))) is not longer than --ca-warning-window (\(context.settings.caWarningWindow)); a renewed CA would stay inside the window, so none is renewed: shorten the window or lengthen the validity")
+            return []
+        }
+        let renewal = CARenewal(config: config, clock: context.clock, log: ProgressLog.logger(logger),
+                                recorder: InventoryRecorder(inventory: context.inventory, actor: "pkid", scan: context.settings.paths.scan(config)))
+        do {
+            let items = try renewal.plan(due)
+            let report = try await renewal.run(due, backupDirectory: CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: context.clock.date))
+            for renewed in report.outcomes {
+                logger.info("CA renewed in place", metadata: ["name": "\(renewed.authority)", "old_serial": "\(renewed.oldSerial)",
+                                                             "new_serial": "\(renewed.newSerial)", "new_not_after": "\(Self.timestamp(renewed.newNotAfter))"])
+            }
+            return items.flatMap(\.components)
+        } catch {
+            logger.error("cannot renew CA \(due.map(\.rawValue).joined(separator: ", ")) in place: \((error as? PKIError)?.message ?? "\(error)")")
+            return []
         }
     }
 

@@ -65,9 +65,12 @@ public struct StaticPodRestarts: Sendable {
 
     /// Adds the restarts `renewed` makes owed, then restarts, one at a time, every owed component the plan allows,
     /// stopping at the first one that does not come back. `onStep` sees each step as it ends.
-    public func run(after renewed: [CertificateName], onStep: (StaticPodRollout.Step) async -> Void = { _ in }) async -> Outcome {
+    /// `alsoOwed` adds components owed for another reason (a CA certificate renewed in place).
+    public func run(after renewed: [CertificateName], alsoOwed: [ComponentName] = [],
+                    onStep: (StaticPodRollout.Step) async -> Void = { _ in }) async -> Outcome {
         var outcome = Outcome()
-        let affected = CertificateCatalogue.components(loading: renewed).map(\.name)
+        let loading = Set(CertificateCatalogue.components(loading: renewed).map(\.name) + alsoOwed)
+        let affected = CertificateCatalogue.components.map(\.name).filter(loading.contains)
         guard let rollout else {
             if !affected.isEmpty {
                 log.info("restart strategy none: restart \(affected.map(\.rawValue).joined(separator: ", ")) yourself to load the new certificates")
