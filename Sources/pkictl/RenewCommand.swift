@@ -14,7 +14,7 @@ struct RenewCommand: AsyncParsableCommand {
         discussion: """
         Names: all, \(CertificateCatalogue.certificates.filter(\.renewable).map(\.name.rawValue).joined(separator: ", ")) \
         (the etcd ones with stacked etcd only). The current certificate is the template (CN, O, SANs, extended key usages); a new key of the configured \
-        algorithm and a new serial are made, valid from now. CAs and \(CertificateCatalogue.certificates.filter { !$0.renewable }.map(\.displayName).joined(separator: ", ")) are never renewed.
+        algorithm and a new serial are made, valid from now. CAs and \(CertificateCatalogue.certificates.filter { !$0.renewable }.map(\.displayName).joined(separator: ", ")) are never renewed here (pkictl ca renew renews a CA).
 
         Without --restart the closing line names the static pods that load what was renewed and must be restarted. With \
         --restart those are restarted here, one at a time in this order: \(CertificateCatalogue.components.map(\.name.rawValue).joined(separator: ", ")), \

@@ -10,7 +10,7 @@ public struct RenewalPolicy: Sendable {
     /// Upper bound between passes, and the least time between two renewals of a certificate whose
     /// renew-before covers its whole lifetime.
     public var checkInterval: TimeInterval
-    /// A CA closer than this to its notAfter is reported loudly (CAs are never renewed automatically).
+    /// A CA closer than this to its notAfter is reported loudly (a CA is renewed only by `pkictl ca renew` or pkid --renew-cas).
     public var caWarningWindow: TimeInterval
     /// Seeds the per-host jitter; the node name.
     public var host: String

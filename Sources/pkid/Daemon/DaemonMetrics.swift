@@ -102,7 +102,7 @@ actor DaemonMetrics {
                renewals.keys.sorted().map { ([("name", $0.first), ("result", $0.second)], Double(renewals[$0] ?? 0)) })
         family("pkid_next_renewal_timestamp_seconds", "gauge", "When each renewable certificate is next due, as unix seconds.",
                nextRenewal.keys.sorted().map { ([("name", $0)], nextRenewal[$0]?.timeIntervalSince1970 ?? 0) })
-        family("pkid_ca_not_after_timestamp_seconds", "gauge", "CA notAfter, as unix seconds; CAs are never renewed automatically.",
+        family("pkid_ca_not_after_timestamp_seconds", "gauge", "CA notAfter, as unix seconds; renewed automatically only with --renew-cas.",
                authorities.keys.sorted().map { ([("name", $0)], authorities[$0]?.notAfter.timeIntervalSince1970 ?? 0) })
         family("pkid_ca_in_warning_window", "gauge", "1 when the CA expires within the warning window.",
                authorities.keys.sorted().map { ([("name", $0)], authorities[$0]?.inWarningWindow == true ? 1 : 0) })

@@ -106,7 +106,7 @@ struct DaemonPass {
             logger.info("previous certificates and keys kept", metadata: ["backup_dir": "\(backup)"])
         }
         for authority in outcome.expiringAuthorities {
-            logger.error("CA \(authority.name) expires at \(Self.timestamp(authority.notAfter)), inside the warning window; CAs are never renewed automatically: plan a CA rotation now",
+            logger.error("CA \(authority.name) expires at \(Self.timestamp(authority.notAfter)), inside the warning window; renew it in place (pkictl ca renew, or pkid --renew-cas true) or plan a CA rotation now",
                          metadata: ["name": "\(authority.name)"])
         }
         for problem in outcome.problems {
