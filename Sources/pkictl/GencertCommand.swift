@@ -18,33 +18,77 @@ struct GencertCommand: ParsableCommand {
         """
     )
 
-    @Flag(name: .customLong("initca", withSingleDash: true), help: "Make a self-signed CA from the CSR JSON.")
+    /// cfssl's flag names, declared once for both parsers.
+    enum FlagName {
+        static let initCA = "initca", ca = "ca", caKey = "ca-key", config = "config", profile = "profile", hostname = "hostname"
+    }
+
+    @Flag(name: .customLong(FlagName.initCA, withSingleDash: true), help: "Make a self-signed CA from the CSR JSON.")
     var initCA = false
 
-    @Option(name: .customLong("ca", withSingleDash: true), help: ArgumentHelp("CA certificate (PEM) to sign with.", valueName: "file"))
+    @Option(name: .customLong(FlagName.ca, withSingleDash: true), help: ArgumentHelp("CA certificate (PEM) to sign with.", valueName: "file"))
     var ca: String?
 
-    @Option(name: .customLong("ca-key", withSingleDash: true), help: ArgumentHelp("CA private key (PEM).", valueName: "file"))
+    @Option(name: .customLong(FlagName.caKey, withSingleDash: true), help: ArgumentHelp("CA private key (PEM).", valueName: "file"))
     var caKey: String?
 
-    @Option(name: .customLong("config", withSingleDash: true), help: ArgumentHelp("cfssl signing config JSON.", valueName: "file"))
+    @Option(name: .customLong(FlagName.config, withSingleDash: true), help: ArgumentHelp("cfssl signing config JSON.", valueName: "file"))
     var config: String?
 
-    @Option(name: .customLong("profile", withSingleDash: true), help: ArgumentHelp("Signing profile of -config (default: signing.default).", valueName: "name"))
+    @Option(name: .customLong(FlagName.profile, withSingleDash: true), help: ArgumentHelp("Signing profile of -config (default: signing.default).", valueName: "name"))
     var profile: String?
 
-    @Option(name: .customLong("hostname", withSingleDash: true), help: ArgumentHelp("Comma-separated hosts replacing the CSR's \"hosts\".", valueName: "a,b"))
+    @Option(name: .customLong(FlagName.hostname, withSingleDash: true), help: ArgumentHelp("Comma-separated hosts replacing the CSR's \"hosts\".", valueName: "a,b"))
     var hostname: String?
 
     @Argument(help: ArgumentHelp("cfssl CSR JSON file, or - for stdin.", valueName: "CSRJSON"))
     var csrJSON: String
 
     func run() throws {
+        try Self.generate(initCA: initCA, ca: ca, caKey: caKey, config: config, profile: profile, hostname: hostname, csrJSON: csrJSON)
+    }
+
+    private static func generate(initCA: Bool, ca: String?, caKey: String?, config: String?, profile: String?, hostname: String?,
+                                 csrJSON: String) throws {
         let (data, source) = try StandardInput.readFileOrStdin(csrJSON)
         let bundle = try CFSSLGencert().run(CFSSLGencert.Invocation(
             request: data, requestSource: source, initCA: initCA, caPath: ca, caKeyPath: caKey,
             configPath: config, profile: profile, hostname: hostname
         ))
         FileHandle.standardOutput.write(bundle.json() + Data("\n".utf8))
+    }
+
+    /// The common cfssl command lines (`-flag=value` or `-flag value`, one CSR argument), run without building the
+    /// argument parser, which is most of a short-lived pkictl's start-up. Anything else (help, an unknown or
+    /// repeated flag, a missing value) returns nil and goes through the parser, which explains it.
+    static func runDirectly(_ arguments: [String]) -> (() throws -> Void)? {
+        var values: [String: String] = [:]
+        var initCA = false, positional: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("-"), argument != "-" else { positional.append(argument); continue }
+            let body = argument.dropFirst()
+            let name = String(body.split(separator: "=", maxSplits: 1).first ?? "")
+            if name == FlagName.initCA, !body.contains("=") {
+                guard !initCA else { return nil }
+                initCA = true
+                continue
+            }
+            guard [FlagName.ca, FlagName.caKey, FlagName.config, FlagName.profile, FlagName.hostname].contains(name), values[name] == nil else { return nil }
+            if let equals = body.firstIndex(of: "=") {
+                values[name] = String(body[body.index(after: equals)...])
+            } else {
+                guard index < arguments.endIndex else { return nil }
+                values[name] = arguments[index]
+                index += 1
+            }
+        }
+        guard positional.count == 1, let csrJSON = positional.first else { return nil }
+        return {
+            try generate(initCA: initCA, ca: values[FlagName.ca], caKey: values[FlagName.caKey], config: values[FlagName.config],
+                         profile: values[FlagName.profile], hostname: values[FlagName.hostname], csrJSON: csrJSON)
+        }
     }
 }

@@ -30,6 +30,15 @@ struct PKICtl: AsyncParsableCommand {
             print(ReleaseVersion.current)
             return
         }
+        // cfssl's gencert runs once per certificate in scripts: its usual command lines skip the parser too.
+        if arguments.first == GencertCommand.configuration.commandName, let generate = GencertCommand.runDirectly(Array(arguments.dropFirst())) {
+            do {
+                try generate()
+            } catch {
+                GencertCommand.exit(withError: error)
+            }
+            return
+        }
         if let command = arguments.first, outputCommands.contains(command) {
             arguments = [command] + OutputFormat.separatingGluedOutputFlag(Array(arguments.dropFirst()))
         }
