@@ -285,7 +285,7 @@ final class ClusterCoordinationTests: EndToEndTestCase {
     /// `pkictl cluster status` reads the three reports.
     func testLeaseLockAgainstARealAPIServer() throws {
         guard let apiserver = ProcessInfo.processInfo.environment["PKID_KUBE_APISERVER"], !apiserver.isEmpty else {
-            throw XCTSkip("set PKID_KUBE_APISERVER to a kube-apiserver binary (../shared/tools/build-kube-control-plane.sh) to run this test")
+            throw XCTSkip("set PKID_KUBE_APISERVER to a kube-apiserver binary to run this test")
         }
         let sibling = URL(fileURLWithPath: apiserver).deletingLastPathComponent().appendingPathComponent("kubectl").path
         let kubectl = FileManager.default.isExecutableFile(atPath: sibling) ? sibling : try requireTool("kubectl", install: "install kubectl")
