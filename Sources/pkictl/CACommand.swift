@@ -69,6 +69,6 @@ struct CARenewCommand: AsyncParsableCommand {
         if let directory = report.backupDirectory { Console.error("previous files kept in \(directory)") }
         guard !report.outcomes.isEmpty else { return }
         print("Done renewing CA certificates. Restart \(components.map(\.rawValue).joined(separator: ", ")) so that they read the renewed certificates (pkictl renew --restart or pkid does it one at a time).")
-        print("Other nodes hold copies: run `pkictl ca renew \(report.outcomes.map(\.authority.rawValue).joined(separator: " "))` on every other control-plane node, and replace the CA certificate on worker nodes (the kubelet's --client-ca-file and the certificate-authority-data of kubelet.conf) before \(report.outcomes.map(\.oldNotAfter).min().map { $0.formatted(.iso8601) } ?? "the old notAfter").")
+        print("Other nodes hold copies: run `pkictl ca renew \(report.outcomes.map(\.authority.rawValue).joined(separator: " "))` on every other control-plane node, and replace the CA certificate on worker nodes (the kubelet's --client-ca-file and the certificate-authority-data of \(CertificateName.kubeletConf.spec.displayName)) before \(report.outcomes.map(\.oldNotAfter).min().map { $0.formatted(.iso8601) } ?? "the old notAfter").")
     }
 }

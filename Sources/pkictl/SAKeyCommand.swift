@@ -23,7 +23,8 @@ struct SAKeyRotateCommand: AsyncParsableCommand {
         says where the rotation is. Without --phase the next phase runs. Restart what the command names after \
         each phase. Run finish only after tokens signed by the old key have expired (projected tokens live one \
         hour by default; long-lived Secret tokens until re-created). On several control-plane nodes, run prepare \
-        on one, copy sa-next.key and sa.pub to the others, and run each later phase on every node before the next.
+        on one, copy \(ServiceAccountKeyRotation.nextBaseName).key and \(CertificateCatalogue.serviceAccountKey.baseName).pub to the \
+        others, and run each later phase on every node before the next.
         """
     )
 

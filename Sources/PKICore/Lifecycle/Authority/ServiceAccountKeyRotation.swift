@@ -164,7 +164,7 @@ public struct ServiceAccountKeyRotation: Sendable {
     func publicKeys() throws -> [PublicKey] {
         let path = directory.publicKeyPath(baseName)
         guard let data = try PKIDirectory.read(path) else {
-            throw PKIError(.missingKey, "\(path) is missing; write it from sa.key first (pkictl init-ca does)")
+            throw PKIError(.missingKey, "\(path) is missing; write it from \(directory.keyPath(baseName)) first (pkictl init-ca does)")
         }
         let text = String(decoding: data, as: UTF8.self)
         let end = "-----END PUBLIC KEY-----"
