@@ -132,7 +132,7 @@ extension Kubeconfig {
         var expected = current
         expected.credentials = .embedded(certificate: clientCertificate, key: clientKey)
         expected.certificateAuthority = certificateAuthority
-        var text = try YAMLInput(original, subject: "kubeconfig \(source)").text
+        let text = try YAMLInput(original, subject: "kubeconfig \(source)").text
         var replacements = [
             (oldCertificate.base64EncodedString(), clientCertificate.base64EncodedString()),
             (oldKey.base64EncodedString(), clientKey.base64EncodedString()),
@@ -140,12 +140,36 @@ extension Kubeconfig {
         if let oldAuthority = current.certificateAuthority {
             replacements.append((oldAuthority.base64EncodedString(), certificateAuthority.base64EncodedString()))
         }
-        if replacements.allSatisfy({ old, _ in text.components(separatedBy: old).count == 2 }) {
-            for (old, new) in replacements { text = text.replacingOccurrences(of: old, with: new) }
-            if try parse(Data(text.utf8), source: source) == expected { return Data(text.utf8) }
-        }
+        if let swapped = try swapped(text, replacements, expecting: expected, source: source) { return swapped }
         return try rewritten(original, source: source, current: current,
                              certificateAuthority: certificateAuthority, clientCertificate: clientCertificate, clientKey: clientKey)
+    }
+
+    /// The file with the current context's CA data replaced and every other byte kept (a CA certificate renewed
+    /// in place); the credentials, embedded or named files, are left as they are.
+    public static func updatingAuthority(_ original: Data, source: String, certificateAuthority: Data) throws -> Data {
+        let current = try parse(original, source: source)
+        guard let oldAuthority = current.certificateAuthority else {
+            throw PKIError(.notManaged, "kubeconfig \(source) names a CA file instead of embedding certificate-authority-data; update that file")
+        }
+        var expected = current
+        expected.certificateAuthority = certificateAuthority
+        let text = try YAMLInput(original, subject: "kubeconfig \(source)").text
+        if let swapped = try swapped(text, [(oldAuthority.base64EncodedString(), certificateAuthority.base64EncodedString())],
+                                     expecting: expected, source: source) {
+            return swapped
+        }
+        throw PKIError(.unreadableKubeconfig, "kubeconfig \(source) cannot be updated in place; update its certificate-authority-data by hand (a backup is kept)")
+    }
+
+    /// `text` with each old base64 value swapped for its new one, when each occurs exactly once and the result
+    /// reads back as `expected`; nil otherwise.
+    private static func swapped(_ text: String, _ replacements: [(old: String, new: String)], expecting expected: Kubeconfig,
+                                source: String) throws -> Data? {
+        guard replacements.allSatisfy({ text.components(separatedBy: $0.old).count == 2 }) else { return nil }
+        var text = text
+        for (old, new) in replacements { text = text.replacingOccurrences(of: old, with: new) }
+        return try parse(Data(text.utf8), source: source) == expected ? Data(text.utf8) : nil
     }
 
     /// Edits the YAML tree: the current context's cluster and user entries get the new values.

@@ -112,7 +112,7 @@ public struct CARenewal: Sendable {
             try AtomicFile.write(issued.pem(), to: item.certificateFile, mode: AtomicFile.certificateMode)
             log.info("[ca] \(item.authority): renewed \(item.certificateFile) (serial \(item.current.serialNumberHex) -> \(renewed.serialNumberHex), notAfter \(renewed.notAfter.formatted(.iso8601)))")
             for path in item.kubeconfigs {
-                try replaceAuthorityData(in: path, with: issued.pem(), authority: item.current)
+                try replaceAuthorityData(in: path, with: issued.pem())
                 log.info("[ca] \(item.authority): updated certificate-authority-data of \(path)")
             }
             report.outcomes.append(Outcome(authority: item.authority, oldSerial: item.current.serialNumberHex, newSerial: renewed.serialNumberHex,
@@ -148,30 +148,9 @@ public struct CARenewal: Sendable {
         return (try? a.subjectNameDER()) == (try? b.subjectNameDER())
     }
 
-    /// Replaces the one `certificate-authority-data:` value that holds this CA, keeping every other byte.
-    private func replaceAuthorityData(in path: String, with pem: Data, authority: Certificate) throws {
+    /// Replaces this kubeconfig's CA data with the renewed certificate, every other byte kept.
+    private func replaceAuthorityData(in path: String, with pem: Data) throws {
         guard let data = try PKIDirectory.read(path) else { return }
-        let text = try YAMLInput(data, subject: "kubeconfig \(path)").text
-        var replaced = 0
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            let field = "certificate-authority-data:"
-            guard trimmed.hasPrefix(field) else { return String(line) }
-            let value = trimmed.dropFirst(field.count).trimmingCharacters(in: .whitespaces)
-            guard let decoded = Data(base64Encoded: value), let found = try? Certificate(pem: decoded, source: path),
-                  Self.sameAuthority(found, authority), let range = line.range(of: value) else { return String(line) }
-            replaced += 1
-            return line.replacingCharacters(in: range, with: pem.base64EncodedString())
-        }
-        guard replaced == 1 else {
-            throw PKIError(.unreadableKubeconfig, "kubeconfig \(path) does not hold this CA on one certificate-authority-data line; update it by hand (backup kept)")
-        }
-        let updated = Data(lines.joined(separator: "\n").utf8)
-        // The result must read back as the same kubeconfig with the new CA.
-        let check = try Kubeconfig.parse(updated, source: path)
-        guard check.certificateAuthority.flatMap({ try? Certificate(pem: $0, source: path) }).map({ Self.sameAuthority($0, authority) }) == true else {
-            throw PKIError(.unreadableKubeconfig, "kubeconfig \(path) cannot be updated in place; update its certificate-authority-data by hand")
-        }
-        try AtomicFile.write(updated, to: path, mode: AtomicFile.kubeconfigMode)
+        try AtomicFile.write(try Kubeconfig.updatingAuthority(data, source: path, certificateAuthority: pem), to: path, mode: AtomicFile.kubeconfigMode)
     }
 }
