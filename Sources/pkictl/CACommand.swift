@@ -9,8 +9,8 @@ import PKIStore
 struct CACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca",
-        abstract: "The cluster's certificate authorities: renew one in place before it expires.",
-        subcommands: [CARenewCommand.self]
+        abstract: "The cluster's certificate authorities: renew one in place before it expires, or rotate it to a new key.",
+        subcommands: [CARenewCommand.self, CARotateCommand.self]
     )
 }
 

@@ -20,13 +20,18 @@ public enum AtomicFile {
 
     static let temporaryMarker = ".tmp-"
 
+    /// A fresh hidden name next to `path` (`.NAME.tmp-` and 12 hex digits), which recovery removes when no rename
+    /// published it.
+    package static func temporaryPath(besides path: String) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + temporaryMarker + (try SecureRandom.bytes(6).lowercaseHex)
+    }
+
     /// Writes `data` to a fresh hidden file next to `path`, durable on return; returns its path.
     /// With `suffix`, the complete file then takes the fixed name `.NAME.suffix`, so a file under that
     /// name is never partial.
     package static func stage(_ data: Data, besides path: String, mode: mode_t, suffix: String? = nil) throws -> String {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let staged = directory + "/." + url.lastPathComponent + temporaryMarker + (try SecureRandom.bytes(6).lowercaseHex)
+        let staged = try temporaryPath(besides: path)
         let fd = open(staged, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw ioError("write", path) }
         var failure: PKIError?
@@ -50,7 +55,8 @@ public enum AtomicFile {
             throw failure
         }
         guard let suffix else { return staged }
-        let named = directory + "/." + url.lastPathComponent + "." + suffix
+        let url = URL(fileURLWithPath: path)
+        let named = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + "." + suffix
         guard rename(staged, named) == 0 else {
             let error = ioError("write", path)
             unlink(staged)

@@ -149,7 +149,9 @@ struct DaemonPass {
         let status = NodeStatus(node: context.config.nodeName, version: ReleaseVersion.current, reportedAt: context.clock.date,
                                 checkIntervalSeconds: Int(context.settings.checkInterval.seconds),
                                 owedRestarts: restarts.owed.map(\.rawValue), postponed: restarts.postponed,
-                                certificates: NodeStatus.certificates(of: outcome.scanned, history: history))
+                                certificates: NodeStatus.certificates(of: outcome.scanned, history: history),
+                                caRotations: CARotationReport.reports(config: context.config, manifestsDir: context.settings.restarts.manifestsDir,
+                                                                      kubeletClientPath: context.settings.paths.kubeletClientCert))
         do {
             try await StatusPublisher(client: client).publish(status)
         } catch {

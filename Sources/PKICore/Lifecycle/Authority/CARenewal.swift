@@ -80,6 +80,10 @@ public struct CARenewal: Sendable {
                 throw PKIError(.missingKey, "\(location.keyPath) is missing: \(name) is an external CA here; renew it where its key is kept and copy the certificate")
             }
             let signer = try SigningAuthority(certificate: credentials.certificate, key: key, source: location.keyPath)
+            let rotation = CARotationFiles(authority: name, directory: config.pkiDirectory)
+            if FileManager.default.fileExists(atPath: rotation.nextCertificatePath) {
+                throw PKIError(.invalidInput, "a rotation of \(name) is under way (\(rotation.nextCertificatePath) exists); finish it with pkictl ca rotate instead of renewing the CA in place")
+            }
             guard credentials.certificate.isCA, credentials.certificate.isSelfSigned else {
                 throw PKIError(.notAnAuthority, "\(location.path) is not a self-signed CA certificate; only a root CA is renewed in place")
             }

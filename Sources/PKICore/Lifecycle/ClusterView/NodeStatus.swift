@@ -33,9 +33,13 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     /// Why owed restarts wait (lock, gate); nil otherwise.
     public let postponed: String?
     public let certificates: [CertificateState]
+    /// Each CA's rotation state on the node, which `ca rotate` on the other nodes waits for; nil from a pkid that
+    /// predates rotations.
+    public var caRotations: [CARotationReport]?
 
     public init(node: String, version: String, reportedAt: Date, checkIntervalSeconds: Int, owedRestarts: [String], postponed: String?,
-                certificates: [CertificateState]) {
+                certificates: [CertificateState], caRotations: [CARotationReport]? = nil) {
+        self.caRotations = caRotations
         self.node = node
         self.version = version
         self.reportedAt = reportedAt
@@ -129,5 +133,29 @@ public struct StatusPublisher: Sendable {
             }
         }
         throw PKIError(.resourceConflict, "ConfigMap \(NodeStatus.namespace)/\(desired.metadata.name) kept changing under pkid's writes; is another pkid reporting as node \(status.node)?")
+    }
+
+    /// Replaces only the CA rotation states of `node`'s report (what `ca rotate` knows after a phase), keeping what
+    /// its pkid reported; a node without a report gets one with just these states.
+    public func publishRotations(node: String, _ reports: [CARotationReport], version: String, now: Date) async throws {
+        let name = NodeStatus.configMapName(node: node)
+        for _ in 0..<3 {
+            do {
+                if var current = try await client.get(ConfigMap.self, namespace: NodeStatus.namespace, name: name) {
+                    var status = try NodeStatus(configMap: current)
+                    status.caRotations = reports
+                    current.data = try status.configMap.data
+                    _ = try await client.update(current)
+                } else {
+                    let status = NodeStatus(node: node, version: version, reportedAt: now, checkIntervalSeconds: 0, owedRestarts: [],
+                                            postponed: nil, certificates: [], caRotations: reports)
+                    _ = try await client.create(try status.configMap)
+                }
+                return
+            } catch let error as PKIError where error.code == .resourceConflict || error.code == .alreadyExists {
+                continue
+            }
+        }
+        throw PKIError(.resourceConflict, "ConfigMap \(NodeStatus.namespace)/\(name) kept changing under this write; run the phase again")
     }
 }

@@ -77,7 +77,11 @@ public struct KubeconfigLocation: CertificateLocation {
     public func write(_ certificate: IssuedCertificate, key: PrivateKey, authority: Certificate) throws {
         let updated: Data
         if let original = try PKIDirectory.read(path) {
-            updated = try Kubeconfig.updatingCredentials(original, source: path, certificateAuthority: try authority.pem(),
+            // A bundle that holds this CA (a rotation under way) stays as it is.
+            let bundle = try Kubeconfig.parse(original, source: path).certificateAuthority.flatMap { data in
+                (try? Certificate.parseAll(pem: data, source: path)).flatMap { $0.count > 1 && $0.contains { $0.isSameCertificate(as: authority) } ? data : nil }
+            }
+            updated = try Kubeconfig.updatingCredentials(original, source: path, certificateAuthority: try bundle ?? authority.pem(),
                                                          clientCertificate: certificate.pem(), clientKey: try key.pem())
         } else {
             let identity = try identity()

@@ -1,0 +1,170 @@
+import Foundation
+import PKICatalogue
+import PKICrypto
+import PKIStore
+import XCTest
+
+/// `pkictl ca rotate` on kubeadm node layouts: at every phase, what the old CA signed and what the new one signs
+/// verify against the node's bundles, kubeconfigs authenticate over mutual TLS, and the single-certificate
+/// consumers keep exactly one certificate.
+final class CARotationTests: EndToEndTestCase {
+    static let caFiles: [String: String] = ["ca": "ca.crt", "etcd-ca": "etcd/ca.crt", "front-proxy-ca": "front-proxy-ca.crt"]
+    static let leaves: [String: [String]] = [
+        "ca": ["apiserver.crt", "apiserver-kubelet-client.crt"],
+        "etcd-ca": ["etcd/server.crt", "etcd/peer.crt", "etcd/healthcheck-client.crt", "apiserver-etcd-client.crt"],
+        "front-proxy-ca": ["front-proxy-client.crt"],
+    ]
+    static let kubeconfigs = ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf"]
+    static let phases = ["prepare", "trust", "reissue", "finish"]
+
+    func rotate(_ node: KubeadmNode, _ ca: String, _ arguments: [String]) throws -> CommandResult {
+        try pkictl(["ca", "rotate", ca, "--manifests-dir", node.manifests] + arguments + node.pathArguments)
+    }
+
+    /// A kubeadm node whose PKI uses `algorithm`.
+    func makeNode(_ label: String, algorithm: String) throws -> KubeadmNode {
+        let node = try makeKubeadmNode(label)
+        guard algorithm.hasPrefix("RSA") else { return node }
+        try FileManager.default.removeItem(atPath: node.pki)
+        for entry in try FileManager.default.contentsOfDirectory(atPath: node.kubernetesDir) where entry.hasSuffix(".conf") && entry != "kubelet.conf" {
+            try FileManager.default.removeItem(atPath: node.kubernetesDir + "/" + entry)
+        }
+        let made = try pkictl(["init", "--encryption-algorithm", algorithm] + node.pathArguments)
+        XCTAssertEqual(made.status, 0, describe(made))
+        // The kubelet's client certificate and kubelet.conf's CA data follow the new cluster CA.
+        let ca = node.pki + "/ca.crt"
+        let script = """
+            set -e
+            cd '\(node.root)'
+            openssl req -new -newkey rsa:2048 -nodes -keyout kc.key -subj '/O=system:nodes/CN=system:node:node1' -out kc.csr 2>/dev/null
+            printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\nextendedKeyUsage=clientAuth\\nauthorityKeyIdentifier=keyid\\n' > kc.ext
+            openssl x509 -req -in kc.csr -CA '\(ca)' -CAkey '\(node.pki)/ca.key' -set_serial 0x$(openssl rand -hex 16) -days 365 -extfile kc.ext -out kc.crt 2>/dev/null
+            cat kc.crt kc.key > "$(readlink '\(node.kubeletClientCurrent)')"
+            rm kc.*
+            """
+        let kubelet = try shell(script)
+        XCTAssertEqual(kubelet.status, 0, describe(kubelet))
+        let text = try readString(node.kubeletConf)
+        let old = try XCTUnwrap(text.split(separator: "\n").first { $0.contains("certificate-authority-data:") })
+        try text.replacingOccurrences(of: String(old), with: "    certificate-authority-data: " + (try XCTUnwrap(FileManager.default.contents(atPath: ca))).base64EncodedString())
+            .write(toFile: node.kubeletConf, atomically: true, encoding: .utf8)
+        return node
+    }
+
+    /// `openssl verify` of each file (its first certificate) against `caFile`; returns the failures.
+    func unverified(_ files: [String], against caFile: String) throws -> [String] {
+        try files.compactMap { file in
+            let verify = try run(try openssl(), ["verify", "-CAfile", caFile, file])
+            return verify.status == 0 ? nil : "\(file): \(verify.stdout)\(verify.stderr)"
+        }
+    }
+
+    func certificates(_ path: String) throws -> [Certificate] {
+        try Certificate.parseAll(pem: try XCTUnwrap(FileManager.default.contents(atPath: path)), source: path)
+    }
+
+    /// Mutual TLS: kube-apiserver's serving pair and client CA file against every kubeconfig of the node, and clients
+    /// that trust only `trustOnly`.
+    func tlsCheck(_ node: KubeadmNode, trustOnly: [String]) throws -> CommandResult {
+        let kubeconfigs = Self.kubeconfigs.map { node.kubernetesDir + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+        return try run(try requireTool("python3", install: "install python3"), [
+            try resourceScript("tls_check.py"), "--server-cert", node.pki + "/apiserver.crt", "--server-key", node.pki + "/apiserver.key",
+            "--client-ca", node.pki + "/ca.crt",
+        ] + kubeconfigs.flatMap { ["--kubeconfig", $0] } + trustOnly.flatMap { ["--trust-only", $0] })
+    }
+
+    func testEveryCARotatesThroughFourPhasesOnECDSAAndRSA() throws {
+        for algorithm in ["ECDSA-P256", "RSA-2048"] {
+            let node = try makeNode("ca-rotate-\(algorithm)", algorithm: algorithm)
+            let scratch = try makeTemporaryDirectory("ca-rotate-scratch")
+            let pinBefore = try pkictl(["ca-hash", "--cert-dir", node.pki]).stdout
+            for ca in ["ca", "etcd-ca", "front-proxy-ca"] {
+                let caFile = node.pki + "/" + (Self.caFiles[ca] ?? "")
+                let oldCA = scratch + "/\(ca)-old.crt"
+                try FileManager.default.copyItem(atPath: caFile, toPath: oldCA)
+                let leaves = (Self.leaves[ca] ?? []).map { node.pki + "/" + $0 }
+                let oldLeaves = try leaves.map { leaf in
+                    let copy = scratch + "/old-" + URL(fileURLWithPath: leaf).lastPathComponent
+                    try FileManager.default.copyItem(atPath: leaf, toPath: copy)
+                    return copy
+                }
+
+                let before = try snapshot(node.root)
+                let dryRun = try rotate(node, ca, ["--dry-run"])
+                XCTAssertEqual(dryRun.status, 0, describe(dryRun))
+                XCTAssertTrue(dryRun.stdout.contains("--phase prepare would leave:"), dryRun.stdout)
+                XCTAssertEqual(try snapshot(node.root), before, "\(ca): a dry run changes nothing")
+
+                for phase in Self.phases {
+                    let done = try rotate(node, ca, ["--phase", phase, "--single-node"])
+                    XCTAssertEqual(done.status, 0, "\(algorithm) \(ca) \(phase): \(describe(done))")
+                    let tag = "\(algorithm) \(ca) after \(phase)"
+                    let bundle = try certificates(caFile)
+                    XCTAssertEqual(bundle.count, ["trust", "reissue"].contains(phase) ? 2 : 1, tag)
+                    // What the CA file trusts verifies every leaf in place (the new ones from reissue on).
+                    XCTAssertEqual(try unverified(leaves, against: caFile), [], tag)
+                    // What the old CA signed verifies until finish, and not after.
+                    if phase == "finish" {
+                        XCTAssertEqual(try unverified(oldLeaves, against: caFile).count, oldLeaves.count, "\(tag): the old CA is gone")
+                    } else {
+                        XCTAssertEqual(try unverified(oldLeaves, against: caFile), [], tag)
+                    }
+                    if ["reissue", "finish"].contains(phase) {
+                        for leaf in leaves {
+                            XCTAssertFalse(try certificates(leaf)[0].isSameCertificate(as: try certificates(scratch + "/old-" + URL(fileURLWithPath: leaf).lastPathComponent)[0]), "\(tag): \(leaf) re-issued")
+                        }
+                    }
+                    let status = try rotate(node, ca, ["--status"])
+                    XCTAssertTrue(status.stdout.contains(": \(["prepare": "prepared", "trust": "trusted", "reissue": "reissued", "finish": "idle"][phase] ?? "") ("), "\(tag): \(status.stdout)")
+                    if ca == "ca" {
+                        try checkClusterCA(node, phase: phase, oldCA: oldCA, tag: tag)
+                    }
+                }
+                let hidden = try FileManager.default.contentsOfDirectory(atPath: node.pki + "/etcd") + (try FileManager.default.contentsOfDirectory(atPath: node.pki))
+                XCTAssertEqual(hidden.filter { $0.contains("-next") || $0.contains("-cross") || $0.contains("-signing") }, [], "\(algorithm) \(ca): the staged files are gone")
+                try assertNoHiddenEntries(node.pki)
+            }
+            XCTAssertNotEqual(try pkictl(["ca-hash", "--cert-dir", node.pki]).stdout, pinBefore, "a new key, a new discovery hash")
+            let expiration = try pkictl(["check-expiration"] + node.pathArguments)
+            XCTAssertEqual(expiration.status, 0, describe(expiration))
+        }
+    }
+
+    /// The cluster CA's own checks at each phase: ca-hash, kube-controller-manager's single-certificate file, mutual
+    /// TLS with every kubeconfig, and a worker that still trusts only the old CA.
+    private func checkClusterCA(_ node: KubeadmNode, phase: String, oldCA: String, tag: String) throws {
+        let pins = try pkictl(["ca-hash", "--cert-dir", node.pki]).stdout.split(separator: "\n")
+        XCTAssertEqual(pins.count, ["trust", "reissue"].contains(phase) ? 2 : 1, "\(tag): \(pins)")
+        let join = try pkictl(["ca-hash", "--cert-dir", node.pki, "--join-command", "127.0.0.1:6443", "--token", "abcdef.0123456789abcdef"]).stdout
+        XCTAssertEqual(join.components(separatedBy: "--discovery-token-ca-cert-hash").count - 1, pins.count, "\(tag): \(join)")
+
+        let manifest = try readString(node.manifests + "/kube-controller-manager.yaml")
+        let signing = ["trust", "reissue"].contains(phase)
+        for flag in ["--cluster-signing-cert-file", "--client-ca-file"] {
+            let line = try XCTUnwrap(manifest.split(separator: "\n").first { $0.contains("- \(flag)=") })
+            XCTAssertTrue(line.hasSuffix(signing ? "/ca-signing.crt" : "/ca.crt"), "\(tag): \(line)")
+            let file = String(line.split(separator: "=", maxSplits: 1)[1])
+            XCTAssertEqual(try certificates(file).count, 1, "\(tag): \(flag) names exactly one certificate")
+        }
+        let keyLine = try XCTUnwrap(manifest.split(separator: "\n").first { $0.contains("- --cluster-signing-key-file=") })
+        let key = try PrivateKey(pem: try XCTUnwrap(FileManager.default.contents(atPath: String(keyLine.split(separator: "=", maxSplits: 1)[1]))), source: "signing key")
+        let signingCertificate = try certificates(String(manifest.split(separator: "\n").first { $0.contains("- --cluster-signing-cert-file=") }?.split(separator: "=", maxSplits: 1)[1] ?? ""))[0]
+        XCTAssertTrue(key.matches(signingCertificate), "\(tag): kube-controller-manager's signing pair matches")
+
+        // Workers that have not been updated trust the old CA alone: they verify the API server until finish (through
+        // the cross-signed certificate after reissue), and a worker that holds the new CA verifies it after finish.
+        let trustOnly = phase == "finish" ? [node.pki + "/ca.crt"] : [oldCA]
+        let tls = try tlsCheck(node, trustOnly: trustOnly)
+        XCTAssertEqual(tls.status, 0, "\(tag): \(describe(tls))")
+        XCTAssertEqual(tls.stdout.split(separator: "\n").filter { $0.hasPrefix("OK") }.count, Self.kubeconfigs.count + 1, "\(tag): \(tls.stdout)")
+        if phase == "finish" {
+            let stale = try tlsCheck(node, trustOnly: [oldCA])
+            XCTAssertNotEqual(stale.status, 0, "\(tag): a client holding only the old CA no longer verifies the API server")
+        }
+        if phase == "reissue" {
+            let kubelet = try certificates(node.kubeletClientCurrent)[0]
+            XCTAssertTrue(kubelet.isIssued(by: try certificates(node.pki + "/ca.crt")[0]), "\(tag): the kubelet's client certificate is the new CA's")
+            XCTAssertEqual(kubelet.subject.commonName, "system:node:node1")
+        }
+    }
+}
