@@ -83,11 +83,10 @@ struct CARotateCommand: AsyncParsableCommand {
             printStatus(try rotation.status(), view: view, localNode: config.nodeName)
             return
         }
-        let plan = try rotation.plan(phase)
-        if let view {
-            try CARotationGate(authority: authority, view: view, localNode: config.nodeName).check(plan.phase, local: plan.status, files: rotation.files)
-        }
+        let gate = view.map { CARotationGate(authority: authority, view: $0, localNode: config.nodeName) }
         if dryRun {
+            let plan = try rotation.plan(phase)
+            try gate?.check(plan.phase, local: plan.status, files: rotation.files)
             print("[ca rotate] \(authority): \(plan.status.state.rawValue) here; --phase \(plan.phase.rawValue) would leave:")
             for step in plan.steps { print("  \(step.description)") }
             if plan.steps.isEmpty { print("  nothing: it is complete here") }
@@ -97,7 +96,9 @@ struct CARotateCommand: AsyncParsableCommand {
         }
         let books = try restart ? restartBooks(config: config) : nil
         let backup = backupDir ?? CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: Date())
-        let (done, kept) = try await rotation.run(plan.phase, backupDirectory: backup)
+        let (done, kept) = try await rotation.run(phase, backupDirectory: backup) { plan in
+            try gate?.check(plan.phase, local: plan.status, files: rotation.files)
+        }
         if let kept { Console.error("previous files kept in \(kept)") }
         if let client {
             do {

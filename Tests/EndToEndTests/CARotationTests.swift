@@ -63,6 +63,14 @@ final class CARotationTests: EndToEndTestCase {
         try Certificate.parseAll(pem: try XCTUnwrap(FileManager.default.contents(atPath: path)), source: path)
     }
 
+    /// The certificates at `path`, or, inside a pair swap's window (the old certificate moved aside, the new pair
+    /// staged, the key maybe already in), the staged ones the next writer installs.
+    func certificatesOrStaged(_ path: String) throws -> [Certificate] {
+        let url = URL(fileURLWithPath: path)
+        let staged = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".pending"
+        return try certificates(FileManager.default.fileExists(atPath: path) ? path : staged)
+    }
+
     /// Mutual TLS: kube-apiserver's serving pair and client CA file against every kubeconfig of the node, and clients
     /// that trust only `trustOnly`.
     func tlsCheck(_ node: KubeadmNode, trustOnly: [String]) throws -> CommandResult {
@@ -166,5 +174,105 @@ final class CARotationTests: EndToEndTestCase {
             XCTAssertTrue(kubelet.isIssued(by: try certificates(node.pki + "/ca.crt")[0]), "\(tag): the kubelet's client certificate is the new CA's")
             XCTAssertEqual(kubelet.subject.commonName, "system:node:node1")
         }
+    }
+
+    /// What a node needs to keep working, whatever instant a rotation stops at: every certificate in the cert dir
+    /// matches the key beside it, every leaf and kubeconfig client certificate is issued by a CA its trust bundle
+    /// holds, and kube-controller-manager's single-certificate flags name one certificate matching its key.
+    func brokenParts(_ node: KubeadmNode) throws -> [String] {
+        var broken: [String] = []
+        let bundle = try certificatesOrStaged(node.pki + "/ca.crt")
+        for directory in [node.pki, node.pki + "/etcd"] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasSuffix(".crt") && !name.hasPrefix(".") {
+                let keyPath = directory + "/" + name.dropLast(4) + ".key"
+                guard let keyData = FileManager.default.contents(atPath: keyPath) else { continue }
+                if !(try PrivateKey(pem: keyData, source: keyPath)).matches(try certificatesOrStaged(directory + "/" + name)[0]) { broken.append("\(name) and its key differ") }
+            }
+        }
+        for leaf in Self.leaves["ca"] ?? [] where !bundle.contains(where: { (try? certificatesOrStaged(node.pki + "/" + leaf)[0].isIssued(by: $0)) == true }) {
+            broken.append("\(leaf) is not issued by a CA of ca.crt")
+        }
+        for name in Self.kubeconfigs {
+            let path = node.kubernetesDir + "/" + name
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            let kubeconfig = try Kubeconfig.parse(data, source: path)
+            let trusted = try Certificate.parseAll(pem: try XCTUnwrap(kubeconfig.certificateAuthority), source: path)
+            let client: Certificate, key: PrivateKey
+            switch kubeconfig.credentials {
+            case .embedded(let certificate, let keyData):
+                client = try Certificate(pem: certificate, source: path)
+                key = try PrivateKey(pem: keyData, source: path)
+            case .files(let certificate, _):
+                let pem = try XCTUnwrap(FileManager.default.contents(atPath: certificate))
+                client = try Certificate(pem: pem, source: certificate)
+                key = try PrivateKey(pem: pem, source: certificate)
+            }
+            if !key.matches(client) { broken.append("\(name): client key and certificate differ") }
+            if !trusted.contains(where: client.isIssued(by:)) || !bundle.contains(where: client.isIssued(by:)) {
+                broken.append("\(name): client certificate not issued by a CA it or ca.crt trusts")
+            }
+            if !trusted.contains(where: { (try? certificatesOrStaged(node.pki + "/apiserver.crt")[0].isIssued(by: $0)) == true }) {
+                broken.append("\(name): its CA data does not verify the API server")
+            }
+        }
+        let manifest = try readString(node.manifests + "/kube-controller-manager.yaml").split(separator: "\n")
+        func value(_ flag: String) -> String { manifest.first { $0.contains("- \(flag)=") }.map { String($0.split(separator: "=", maxSplits: 1)[1]) } ?? "" }
+        let signing = try certificatesOrStaged(value("--cluster-signing-cert-file"))
+        // Inside the swap window (no certificate in place) the staged key goes with the staged certificate.
+        let keyFile = value("--cluster-signing-key-file"), keyURL = URL(fileURLWithPath: keyFile)
+        let stagedKey = keyURL.deletingLastPathComponent().path + "/." + keyURL.lastPathComponent + ".pending"
+        let inWindow = !FileManager.default.fileExists(atPath: value("--cluster-signing-cert-file")) && FileManager.default.fileExists(atPath: stagedKey)
+        let signingKey = try PrivateKey(pem: try XCTUnwrap(FileManager.default.contents(atPath: inWindow ? stagedKey : keyFile)), source: "signing key")
+        if signing.count != 1 || !signingKey.matches(signing[0]) { broken.append("kube-controller-manager's signing pair") }
+        if try certificatesOrStaged(value("--client-ca-file")).count != 1 { broken.append("kube-controller-manager's client CA file holds a bundle") }
+        return broken
+    }
+
+    /// Killed at each rename of each phase of a cluster CA rotation, the node keeps working, and running the same
+    /// phase again completes it; the rotation then runs to its end.
+    func testKillAtEveryRenameOfEachPhaseLeavesAWorkingNodeAndARerunCompletesThePhase() throws {
+        let strace = try requireTool("strace", install: "install strace (Debian package strace)")
+        let expected = ["prepare": "prepared", "trust": "trusted", "reissue": "reissued", "finish": "idle"]
+        func arguments(_ node: KubeadmNode, _ phase: String) -> [String] {
+            [try! pkictlPath(), "ca", "rotate", "ca", "--phase", phase, "--single-node", "--manifests-dir", node.manifests,
+             "--backup-dir", node.root + "/backup", "--db", node.root + "/inventory.db"] + node.pathArguments
+        }
+        func nodeBefore(_ phase: String, _ label: String) throws -> KubeadmNode {
+            let node = try makeKubeadmNode(label)
+            for earlier in Self.phases.prefix { $0 != phase } {
+                let done = try rotate(node, "ca", ["--phase", earlier, "--single-node"])
+                XCTAssertEqual(done.status, 0, describe(done))
+            }
+            return node
+        }
+        var total = 0
+        for phase in Self.phases {
+            let probe = try nodeBefore(phase, "ca-rotate-probe")
+            let traceLog = probe.root + "/trace.log"
+            let traced = try run(strace, ["-f", "-qq", "-e", "trace=rename,renameat,renameat2", "-o", traceLog] + arguments(probe, phase))
+            XCTAssertEqual(traced.status, 0, describe(traced))
+            let calls = try readString(traceLog).split(separator: "\n").filter { $0.contains("rename") }
+            let syscall = ["renameat2", "renameat", "rename"].first { name in calls.contains { $0.contains(" \(name)(") || $0.hasPrefix("\(name)(") } } ?? "rename"
+            XCTAssertGreaterThan(calls.count, 0, phase)
+            total += calls.count
+            for n in 1...calls.count {
+                let node = try nodeBefore(phase, "ca-rotate-kill")
+                let killed = try run(strace, ["-f", "-qq", "-o", "/dev/null", "-e", "inject=\(syscall):signal=SIGKILL:when=\(n)"] + arguments(node, phase))
+                XCTAssertNotEqual(killed.status, 0, "\(phase): rename #\(n) should have killed pkictl")
+                XCTAssertEqual(try brokenParts(node), [], "\(phase): right after a kill at rename #\(n)")
+                let again = try rotate(node, "ca", ["--phase", phase, "--single-node"])
+                XCTAssertEqual(again.status, 0, "\(phase): rerun after a kill at rename #\(n): \(describe(again))")
+                XCTAssertEqual(try brokenParts(node), [], "\(phase): after the rerun of a kill at rename #\(n)")
+                let status = try rotate(node, "ca", ["--status"])
+                XCTAssertTrue(status.stdout.contains(": \(expected[phase] ?? "") ("), "\(phase) #\(n): \(status.stdout)")
+                for later in Self.phases.drop(while: { $0 != phase }).dropFirst() {
+                    let done = try rotate(node, "ca", ["--phase", later, "--single-node"])
+                    XCTAssertEqual(done.status, 0, "\(phase) #\(n), then \(later): \(describe(done))")
+                }
+                XCTAssertEqual(try brokenParts(node), [], "\(phase) #\(n): at the end of the rotation")
+                try assertNoHiddenEntries(node.pki)
+            }
+        }
+        XCTAssertGreaterThan(total, 40, "every phase's renames were each a kill point")
     }
 }

@@ -116,9 +116,11 @@ public struct CARotation: Sendable {
         }
     }
 
-    /// Runs `plan` under the PKI lock: interrupted writes are completed first, the plan is made again from the files
-    /// as they are then (a concurrent writer may have moved them), the backup is written, then each step.
-    public func run(_ requested: CARotationPhase?, backupDirectory: String?) async throws -> (plan: Plan, backup: String?) {
+    /// Runs a phase under the PKI lock: interrupted writes are completed first, the plan is made from the files as
+    /// they are then, the backup is written, then each step.
+    /// `check` sees the plan before anything is written (the multi-node gate) and may refuse it.
+    public func run(_ requested: CARotationPhase?, backupDirectory: String?,
+                    check: (Plan) throws -> Void = { _ in }) async throws -> (plan: Plan, backup: String?) {
         try AtomicFile.checkWritableDirectory(config.certificatesDir)
         let lock = try await PKILock.acquire(certificatesDir: config.certificatesDir, timeout: lockTimeout, clock: clock)
         defer { withExtendedLifetime(lock) {} }
@@ -126,6 +128,7 @@ public struct CARotation: Sendable {
         AtomicFile.removeUnpublishedTemporaryFiles(in: manifestsDir)
         if let kubeletClientPath { AtomicFile.removeUnpublishedTemporaryFiles(in: URL(fileURLWithPath: kubeletClientPath).deletingLastPathComponent().path) }
         let plan = try plan(requested)
+        try check(plan)
         var backup: String?
         if let backupDirectory, !plan.backup.isEmpty {
             backup = try PKIBackup.write(plan.backup, into: backupDirectory, certificatesDir: config.certificatesDir)

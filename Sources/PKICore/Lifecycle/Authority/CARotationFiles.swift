@@ -63,6 +63,10 @@ public struct CARotationFiles: Sendable {
     }
 
     func read() throws -> Contents {
+        // Only a writer under the PKI lock finishes a killed swap; until then the files are not judged.
+        for path in [certificatePath, nextCertificatePath, signingCertificatePath] where PKIDirectory.hasInterruptedWrite(path) {
+            throw PKIError(.fileConflict, "a write of \(path) was interrupted; run pkictl ca rotate \(authority) again with the phase that was running: it completes the write first")
+        }
         guard let data = try PKIDirectory.read(certificatePath) else {
             throw PKIError(.missingCertificate, "CA certificate \(certificatePath) is missing; restore it before rotating \(authority)")
         }
