@@ -275,4 +275,114 @@ final class CARotationTests: EndToEndTestCase {
         }
         XCTAssertGreaterThan(total, 40, "every phase's renames were each a kill point")
     }
+
+    /// A real three-member etcd cluster made from `pkictl etcd-certs` output, laid out as three stacked control-plane
+    /// nodes: the etcd CA rotates one node at a time through every phase, each member restarted alone after its
+    /// node's phase, and the cluster stays healthy and serving throughout.
+    func testEtcdCARotationMemberByMemberKeepsAThreeMemberClusterHealthy() throws {
+        let etcd = try requireTool("etcd", install: "install etcd-server")
+        let etcdctl = try requireTool("etcdctl", install: "install etcd-client")
+        let root = try makeTemporaryDirectory("ca-rotate-etcd")
+        let made = try pkictl(["etcd-certs", "--members", "etcd1=127.0.0.1,etcd2=127.0.0.1,etcd3=127.0.0.1", "--out", root + "/made"])
+        XCTAssertEqual(made.status, 0, describe(made))
+        let ports = try freePorts(6)
+        struct Member { let name: String; let node: KubeadmNode; let client: String; let peer: String }
+        var members: [Member] = []
+        for index in 0..<3 {
+            let name = "etcd\(index + 1)"
+            let node = KubeadmNode(root: root + "/" + name, config: root + "/" + name + "/kubeadm.yaml")
+            try FileManager.default.createDirectory(atPath: node.pki + "/etcd", withIntermediateDirectories: true)
+            try """
+            apiVersion: kubeadm.k8s.io/v1beta4
+            kind: InitConfiguration
+            nodeRegistration:
+              name: \(name)
+            ---
+            apiVersion: kubeadm.k8s.io/v1beta4
+            kind: ClusterConfiguration
+            encryptionAlgorithm: ECDSA-P256
+            """.write(toFile: node.config, atomically: true, encoding: .utf8)
+            // Where kubeadm join --control-plane puts them: the shared CA and this member's own pairs under etcd/.
+            for file in ["ca.crt", "ca.key"] { try FileManager.default.copyItem(atPath: root + "/made/" + file, toPath: node.pki + "/etcd/" + file) }
+            for file in ["server", "peer", "healthcheck-client"].flatMap({ [$0 + ".crt", $0 + ".key"] }) {
+                try FileManager.default.copyItem(atPath: root + "/made/\(name)/" + file, toPath: node.pki + "/etcd/" + file)
+            }
+            for file in ["apiserver-etcd-client.crt", "apiserver-etcd-client.key"] {
+                try FileManager.default.copyItem(atPath: root + "/made/" + file, toPath: node.pki + "/" + file)
+            }
+            members.append(Member(name: name, node: node, client: "https://127.0.0.1:\(ports[2 * index])", peer: "https://127.0.0.1:\(ports[2 * index + 1])"))
+        }
+        let cluster = members.map { "\($0.name)=\($0.peer)" }.joined(separator: ",")
+        var processes: [String: Process] = [:]
+        func start(_ member: Member, state: String) throws {
+            let etcdDir = member.node.pki + "/etcd"
+            processes[member.name] = try startBackground(etcd, [
+                "--name", member.name, "--data-dir", member.node.root + "/data",
+                "--listen-client-urls", member.client, "--advertise-client-urls", member.client,
+                "--listen-peer-urls", member.peer, "--initial-advertise-peer-urls", member.peer,
+                "--initial-cluster", cluster, "--initial-cluster-state", state, "--initial-cluster-token", "ca-rotate",
+                "--client-cert-auth", "--trusted-ca-file", etcdDir + "/ca.crt",
+                "--cert-file", etcdDir + "/server.crt", "--key-file", etcdDir + "/server.key",
+                "--peer-client-cert-auth", "--peer-trusted-ca-file", etcdDir + "/ca.crt",
+                "--peer-cert-file", etcdDir + "/peer.crt", "--peer-key-file", etcdDir + "/peer.key",
+            ], logPath: member.node.root + "/etcd.log")
+        }
+        func logs() -> String { members.map { "\n--- \($0.name) ---\n" + tail($0.node.root + "/etcd.log", lines: 10) }.joined() }
+        // Every member healthy as the cluster reports it, and a write through one member read back through another,
+        // each client using the certificates of a different node.
+        func assertServing(_ tag: String) throws {
+            let via = members[0].node.pki
+            let health = ["--cacert", via + "/etcd/ca.crt", "--cert", via + "/etcd/healthcheck-client.crt", "--key", via + "/etcd/healthcheck-client.key"]
+            let healthy = eventually(timeout: 60) {
+                let result = try? run(etcdctl, ["--endpoints", members[0].client] + health + ["--dial-timeout", "2s", "--command-timeout", "5s", "endpoint", "health", "--cluster"],
+                                      environment: ["ETCDCTL_API": "3"], timeout: 20)
+                return result?.status == 0 && ((result?.stdout ?? "") + (result?.stderr ?? "")).components(separatedBy: "is healthy").count - 1 == 3
+            }
+            XCTAssertTrue(healthy, "\(tag): three healthy members" + logs())
+            let writer = members[1].node.pki, reader = members[2].node.pki
+            let key = "/pkictl/\(UUID().uuidString)"
+            func client(_ pki: String, _ endpoint: String) -> [String] {
+                ["--endpoints", endpoint, "--cacert", pki + "/etcd/ca.crt", "--cert", pki + "/apiserver-etcd-client.crt", "--key", pki + "/apiserver-etcd-client.key",
+                 "--dial-timeout", "3s", "--command-timeout", "10s"]
+            }
+            let put = try run(etcdctl, client(writer, members[1].client) + ["put", key, tag], environment: ["ETCDCTL_API": "3"], timeout: 30)
+            XCTAssertEqual(put.status, 0, "\(tag): \(describe(put))" + logs())
+            let get = try run(etcdctl, client(reader, members[2].client) + ["get", "--print-value-only", key], environment: ["ETCDCTL_API": "3"], timeout: 30)
+            XCTAssertEqual(get.stdout.trimmingCharacters(in: .whitespacesAndNewlines), tag, "\(tag): \(describe(get))" + logs())
+        }
+        for member in members { try start(member, state: "new") }
+        try assertServing("before the rotation")
+        let oldCA = try certificates(members[0].node.pki + "/etcd/ca.crt")[0]
+
+        for phase in Self.phases {
+            for (index, member) in members.enumerated() {
+                if phase == "prepare" && index > 0 {
+                    // The new CA is made once: the other nodes get the first node's staged files.
+                    for file in ["ca-next.crt", "ca-next.key"] {
+                        try FileManager.default.copyItem(atPath: members[0].node.pki + "/etcd/" + file, toPath: member.node.pki + "/etcd/" + file)
+                    }
+                }
+                let done = try pkictl(["ca", "rotate", "etcd-ca", "--phase", phase, "--single-node", "--db", member.node.root + "/inventory.db"]
+                                      + ["--config", member.node.config, "--cert-dir", member.node.pki, "--kubeconfig-dir", member.node.kubernetesDir,
+                                         "--manifests-dir", member.node.manifests, "--kubelet-client-cert", member.node.kubeletClientCurrent])
+                XCTAssertEqual(done.status, 0, "\(phase) on \(member.name): \(describe(done))")
+                if phase != "prepare" {
+                    XCTAssertTrue(done.stdout.contains("Restart etcd, kube-apiserver now"), done.stdout)
+                    // The member restarts alone; the next node's phase waits until the cluster is whole again.
+                    if let process = processes[member.name] { stopBackground(process) }
+                    try start(member, state: "existing")
+                }
+                try assertServing("\(phase) on \(member.name)")
+            }
+        }
+        for member in members {
+            let bundle = try certificates(member.node.pki + "/etcd/ca.crt")
+            XCTAssertEqual(bundle.count, 1)
+            XCTAssertFalse(bundle[0].isSameCertificate(as: oldCA), "\(member.name) trusts the new etcd CA alone")
+            for leaf in ["etcd/server.crt", "etcd/peer.crt", "etcd/healthcheck-client.crt", "apiserver-etcd-client.crt"] {
+                XCTAssertTrue(try certificates(member.node.pki + "/" + leaf)[0].isIssued(by: bundle[0]), "\(member.name) \(leaf)")
+            }
+        }
+        for process in processes.values { stopBackground(process) }
+    }
 }
