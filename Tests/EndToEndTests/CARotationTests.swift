@@ -385,4 +385,111 @@ final class CARotationTests: EndToEndTestCase {
         }
         for process in processes.values { stopBackground(process) }
     }
+
+    /// Two control-plane nodes and the status ConfigMaps (fake API server): the new CA is made once, and no node runs
+    /// a phase ahead of the other's previous one; `--status` shows both.
+    func testPhasesWaitForEveryNodeThroughTheStatusConfigMaps() throws {
+        let port = try freePorts(1)[0]
+        var nodes: [KubeadmNode] = []
+        for index in 0..<2 {
+            let root = try makeTemporaryDirectory("ca-rotate-ha-cp-\(index + 1)")
+            let node = KubeadmNode(root: root, config: root + "/kubeadm.yaml")
+            try """
+            apiVersion: kubeadm.k8s.io/v1beta4
+            kind: InitConfiguration
+            localAPIEndpoint:
+              advertiseAddress: 127.0.0.1
+              bindPort: \(port)
+            nodeRegistration:
+              name: cp-\(index + 1)
+            ---
+            apiVersion: kubeadm.k8s.io/v1beta4
+            kind: ClusterConfiguration
+            encryptionAlgorithm: ECDSA-P256
+            """.write(toFile: node.config, atomically: true, encoding: .utf8)
+            if let first = nodes.first {
+                try FileManager.default.createDirectory(atPath: node.pki + "/etcd", withIntermediateDirectories: true)
+                for file in ["ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub", "etcd/ca.crt", "etcd/ca.key"] {
+                    try FileManager.default.copyItem(atPath: first.pki + "/" + file, toPath: node.pki + "/" + file)
+                }
+            }
+            let made = try pkictl(["init", "--config", node.config, "--cert-dir", node.pki, "--kubeconfig-dir", node.kubernetesDir, "--db", root + "/setup.db"])
+            XCTAssertEqual(made.status, 0, describe(made))
+            try installManifests(node)
+            nodes.append(node)
+        }
+        let (a, b) = (nodes[0], nodes[1])
+        let root = a.root
+        let server = try startBackground(try requireTool("python3", install: "install python3"), [
+            try resourceScript("fake_apiserver.py"), "--cert", a.pki + "/apiserver.crt", "--key", a.pki + "/apiserver.key", "--ca", a.pki + "/ca.crt",
+            "--port-file", root + "/api-port", "--log", root + "/requests.jsonl", "--port", String(port),
+        ], logPath: root + "/apiserver.log")
+        XCTAssertTrue(eventually(timeout: 20) { FileManager.default.fileExists(atPath: root + "/api-port") }, tail(root + "/apiserver.log"))
+        func rotate(_ node: KubeadmNode, _ arguments: [String]) throws -> CommandResult {
+            try pkictl(["ca", "rotate", "ca", "--cluster-kubeconfig", node.kubernetesDir + "/admin.conf", "--manifests-dir", node.manifests]
+                       + arguments + node.pathArguments)
+        }
+        func refused(_ node: KubeadmNode, _ phase: String, saying expected: String) throws {
+            let before = try snapshot(node.kubernetesDir)
+            let result = try rotate(node, ["--phase", phase])
+            XCTAssertEqual(result.status, 1, describe(result))
+            XCTAssertTrue(result.stderr.contains(expected), describe(result))
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
+            XCTAssertEqual(try snapshot(node.kubernetesDir), before, "a refused phase changes nothing")
+        }
+        func run(_ node: KubeadmNode, _ phase: String) throws {
+            let result = try rotate(node, ["--phase", phase])
+            XCTAssertEqual(result.status, 0, "\(phase) on \(node.root): \(describe(result))")
+            XCTAssertFalse(result.stderr.contains("warning"), "the node's report was published: \(result.stderr)")
+        }
+
+        try run(a, "prepare")
+        try refused(b, "prepare", saying: "node cp-1 already staged a new ca")
+        for file in ["ca-next.crt", "ca-next.key"] { try FileManager.default.copyItem(atPath: a.pki + "/" + file, toPath: b.pki + "/" + file) }
+        try run(b, "prepare")
+        try run(a, "trust")
+        // kube-apiserver reloads its client CA file (the new CA's client certificates are accepted from now on) and,
+        // after reissue, its serving certificate.
+        kill(server.processIdentifier, SIGHUP)
+        try refused(a, "reissue", saying: "node cp-2 is prepared: run --phase trust there before --phase reissue here")
+        try run(b, "trust")
+        try run(a, "reissue")
+        kill(server.processIdentifier, SIGHUP)
+        let status = try rotate(a, ["--status"])
+        XCTAssertEqual(status.status, 0, describe(status))
+        XCTAssertTrue(status.stdout.contains("ca on cp-1: reissued"), status.stdout)
+        XCTAssertTrue(status.stdout.contains("ca on cp-2: trusted"), status.stdout)
+        try refused(a, "finish", saying: "node cp-2 is trusted: run --phase reissue there before --phase finish here")
+        try run(b, "reissue")
+        try run(a, "finish")
+        try run(b, "finish")
+        let end = try rotate(b, ["--status"])
+        XCTAssertTrue(end.stdout.contains("ca on cp-2: idle") && end.stdout.contains("ca on cp-1: idle"), end.stdout)
+        XCTAssertEqual(try certificates(a.pki + "/ca.crt")[0].pin(), try certificates(b.pki + "/ca.crt")[0].pin(), "one new CA on both nodes")
+        let view = try pkictl(["cluster", "status", "--kubeconfig", b.kubernetesDir + "/admin.conf", "-o", "json"])
+        XCTAssertEqual(view.status, 0, describe(view))
+        stopBackground(server)
+    }
+
+    /// Out-of-order phases, an unknown CA, a CA renewal during a rotation and an HA node without
+    /// --cluster-kubeconfig are refused in one line, and nothing changes.
+    func testRefusalsNameTheProblemAndChangeNothing() throws {
+        let node = try makeKubeadmNode("ca-rotate-refusals")
+        func refused(_ arguments: [String], saying expected: String) throws {
+            let before = try snapshot(node.root)
+            let result = try pkictl(arguments + node.pathArguments)
+            XCTAssertEqual(result.status, 1, describe(result))
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, describe(result))
+            XCTAssertTrue(result.stderr.contains(expected), describe(result))
+            XCTAssertEqual(differences(before, try snapshot(node.root)).filter { !$0.contains("inventory.db") }, [], "nothing changes")
+        }
+        let manifests = ["--manifests-dir", node.manifests]
+        try refused(["ca", "rotate", "ca", "--phase", "reissue", "--single-node"] + manifests, saying: "the rotation of ca is idle here and has not reached --phase reissue; run --phase prepare")
+        try refused(["ca", "rotate", "root-ca", "--single-node"] + manifests, saying: "unknown CA \"root-ca\"")
+        XCTAssertEqual(try rotate(node, "front-proxy-ca", ["--phase", "prepare", "--single-node"]).status, 0)
+        try refused(["ca", "rotate", "front-proxy-ca", "--phase", "finish", "--single-node"] + manifests, saying: "has not reached --phase finish; run --phase trust")
+        try refused(["ca", "renew", "front-proxy-ca"], saying: "a rotation of front-proxy-ca is under way")
+        FileManager.default.createFile(atPath: node.kubernetesDir + "/pkid.conf", contents: Data())
+        try refused(["ca", "rotate", "front-proxy-ca", "--phase", "trust"] + manifests, saying: "so this node is one of several: pass --cluster-kubeconfig")
+    }
 }

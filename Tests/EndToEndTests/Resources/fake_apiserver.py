@@ -10,7 +10,8 @@ Leases allow) and 404 NotFound for a missing object; GET reads or 404s; GET of a
 by a labelSelector of key=value terms. Errors carry a Status body. A Secret whose decoded data exceeds
 Kubernetes' 1 MiB is refused with 422 Invalid, as the API server does. One JSON line per request (method,
 path, body, client CN, status) goes to --log. The port it listens on is written to --port-file once it
-accepts connections.
+accepts connections. SIGHUP reloads the serving pair and adds the certificates --ca holds then to the
+trusted client CAs.
 
   fake_apiserver.py --cert SERVER.crt --key SERVER.key --ca CA.crt --port-file FILE --log FILE [--preload MANIFEST] [--port N]
 """
@@ -18,6 +19,7 @@ import argparse
 import base64
 import json
 import re
+import signal
 import ssl
 import threading
 import time
@@ -145,6 +147,15 @@ context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.verify_mode = ssl.CERT_REQUIRED
 context.load_cert_chain(args.cert, args.key)
 context.load_verify_locations(args.ca)
+
+
+def reload(*_):
+    """What kube-apiserver reloads without a restart: its serving pair and its --client-ca-file."""
+    context.load_cert_chain(args.cert, args.key)
+    context.load_verify_locations(args.ca)
+
+
+signal.signal(signal.SIGHUP, reload)
 server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(args.port_file + ".tmp", "w") as f:
