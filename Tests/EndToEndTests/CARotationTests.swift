@@ -492,4 +492,32 @@ final class CARotationTests: EndToEndTestCase {
         FileManager.default.createFile(atPath: node.kubernetesDir + "/pkid.conf", contents: Data())
         try refused(["ca", "rotate", "front-proxy-ca", "--phase", "trust"] + manifests, saying: "so this node is one of several: pass --cluster-kubeconfig")
     }
+
+    /// `renew` (and pkid's passes, which share it) in the middle of a rotation keeps what the rotation set up: the
+    /// kubeconfig's CA bundle, and the cross-signed chain of a serving certificate.
+    func testRenewDuringARotationKeepsBundlesAndChains() throws {
+        let node = try makeKubeadmNode("ca-rotate-renew")
+        let oldCA = node.root + "/old-ca.crt"
+        try FileManager.default.copyItem(atPath: node.pki + "/ca.crt", toPath: oldCA)
+        for phase in ["prepare", "trust"] { XCTAssertEqual(try rotate(node, "ca", ["--phase", phase, "--single-node"]).status, 0) }
+        let trusted = try pkictl(["renew", "admin.conf", "apiserver"] + node.pathArguments)
+        XCTAssertEqual(trusted.status, 0, describe(trusted))
+        func authorityData(_ name: String) throws -> [Certificate] {
+            let path = node.kubernetesDir + "/" + name
+            return try Certificate.parseAll(pem: try XCTUnwrap(try Kubeconfig.parse(try XCTUnwrap(FileManager.default.contents(atPath: path)), source: path).certificateAuthority), source: path)
+        }
+        XCTAssertEqual(try authorityData("admin.conf").count, 2, "the bundle stays")
+        XCTAssertEqual(try certificates(node.pki + "/apiserver.crt").count, 1, "the old CA signs: no chain yet")
+
+        XCTAssertEqual(try rotate(node, "ca", ["--phase", "reissue", "--single-node"]).status, 0)
+        let reissued = try pkictl(["renew", "admin.conf", "apiserver"] + node.pathArguments)
+        XCTAssertEqual(reissued.status, 0, describe(reissued))
+        XCTAssertEqual(try authorityData("admin.conf").count, 2, "the bundle stays")
+        XCTAssertEqual(try certificates(node.pki + "/apiserver.crt").count, 2, "the renewed serving certificate keeps the cross-signed chain")
+        let tls = try tlsCheck(node, trustOnly: [oldCA])
+        XCTAssertEqual(tls.status, 0, describe(tls))
+        XCTAssertEqual(try rotate(node, "ca", ["--phase", "finish", "--single-node"]).status, 0)
+        XCTAssertEqual(try certificates(node.pki + "/apiserver.crt").count, 1)
+        XCTAssertEqual(try authorityData("admin.conf").count, 1)
+    }
 }

@@ -184,7 +184,13 @@ public struct CertificateRenewal: Sendable {
     private func renew(_ item: RenewalPlan.Item, current: Certificate, signer: SigningAuthority, key: PrivateKey, now: Date) throws -> IssuedCertificate {
         let template = CertificateTemplate.renewing(current, serial: try SecureRandom.serialNumber(), now: now, validity: config.certificateValidity)
         let renewed = try signer.issue(template, for: key)
-        try item.location.write(renewed, key: key, authority: signer.certificate)
+        // During a CA rotation a serving certificate keeps the cross-signed chain that clients of the old CA need.
+        if let pair = item.location as? KeyPairLocation, current.extendedKeyUsage.contains(.serverAuth),
+           let chain = try CARotationFiles(authority: item.spec.authority, directory: config.pkiDirectory).servingChain(signedBy: signer) {
+            try pair.directory.write(certificate: renewed, key: key, baseName: pair.baseName, chain: chain)
+        } else {
+            try item.location.write(renewed, key: key, authority: signer.certificate)
+        }
         return renewed
     }
 

@@ -117,9 +117,15 @@ struct DaemonPass {
     /// With --renew-cas, the CAs inside their warning window are renewed in place (as `pkictl ca renew`); returns
     /// the components that must restart to read them. A failure is logged; the CA warning stays.
     private func renewAuthorities(_ outcome: RenewalPass.Outcome, context: DaemonContext) async -> [ComponentName] {
-        let due = outcome.expiringAuthorities.compactMap { AuthorityName(rawValue: $0.name) }
-        guard context.settings.renewCas, !due.isEmpty else { return [] }
         let config = context.config
+        let expiring = outcome.expiringAuthorities.compactMap { AuthorityName(rawValue: $0.name) }
+        // A CA being rotated is replaced by the rotation, never renewed in place meanwhile.
+        let rotating = expiring.filter { CARotationFiles(authority: $0, directory: config.pkiDirectory).isUnderWay }
+        let due = expiring.filter { !rotating.contains($0) }
+        if context.settings.renewCas {
+            for authority in rotating { logger.info("CA \(authority) is being rotated (pkictl ca rotate); not renewed in place") }
+        }
+        guard context.settings.renewCas, !due.isEmpty else { return [] }
         // A renewed CA must leave the warning window, or every pass would renew it again.
         guard config.caCertificateValidity > context.settings.caWarningWindow.seconds else {
             logger.error("--renew-cas: caCertificateValidityPeriod (\(GoDuration.format(config.caCertificateValidity))) is not longer than --ca-warning-window (\(context.settings.caWarningWindow)); a renewed CA would stay inside the window, so none is renewed: shorten the window or lengthen the validity")

@@ -81,7 +81,7 @@ public struct CARenewal: Sendable {
             }
             let signer = try SigningAuthority(certificate: credentials.certificate, key: key, source: location.keyPath)
             let rotation = CARotationFiles(authority: name, directory: config.pkiDirectory)
-            if FileManager.default.fileExists(atPath: rotation.nextCertificatePath) {
+            if rotation.isUnderWay {
                 throw PKIError(.invalidInput, "a rotation of \(name) is under way (\(rotation.nextCertificatePath) exists); finish it with pkictl ca rotate instead of renewing the CA in place")
             }
             guard credentials.certificate.isCA, credentials.certificate.isSelfSigned else {

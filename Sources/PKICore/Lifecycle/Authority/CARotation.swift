@@ -198,12 +198,12 @@ public struct CARotation: Sendable {
             let flags = SigningFlags(manifestsDir: manifestsDir, files: files)
             let signing = try contents.inPlace.pem()
             let key = try contents.key.pem()
-            steps.append(Step(description: "\(files.signingCertificatePath): the CA in place alone, for kube-controller-manager") {
+            steps.append(Step(description: "\(files.signingCertificatePath): the CA in place alone, for \(ComponentName.kubeControllerManager.rawValue)") {
                 try files.directory.writePair(secondary: (files.signingKeyPath, key, AtomicFile.keyMode),
                                               primary: (files.signingCertificatePath, signing, AtomicFile.certificateMode))
             })
             backup.append(StoredFile(path: flags.manifestPath, kind: .kubeconfig))
-            steps.append(Step(description: "\(flags.manifestPath): kube-controller-manager's single-certificate flags name \(files.signingCertificatePath)") {
+            steps.append(Step(description: "\(flags.manifestPath): \(ComponentName.kubeControllerManager.rawValue)'s single-certificate flags name \(files.signingCertificatePath)") {
                 try flags.point(toSigning: true)
             })
         }
@@ -239,7 +239,7 @@ public struct CARotation: Sendable {
         }
         if files.hasSingleCertificateConsumers {
             let signing = try next.certificate.pem(), key = try next.key.pem()
-            steps.append(Step(description: "\(files.signingCertificatePath): the new CA alone, which kube-controller-manager signs with") {
+            steps.append(Step(description: "\(files.signingCertificatePath): the new CA alone, which \(ComponentName.kubeControllerManager.rawValue) signs with") {
                 try files.directory.writePair(secondary: (files.signingKeyPath, key, AtomicFile.keyMode),
                                               primary: (files.signingCertificatePath, signing, AtomicFile.certificateMode))
             })
@@ -279,7 +279,7 @@ public struct CARotation: Sendable {
         if files.hasSingleCertificateConsumers {
             let flags = SigningFlags(manifestsDir: manifestsDir, files: files)
             backup.append(StoredFile(path: flags.manifestPath, kind: .kubeconfig))
-            steps.append(Step(description: "\(flags.manifestPath): kube-controller-manager's flags name \(files.certificatePath) again") {
+            steps.append(Step(description: "\(flags.manifestPath): \(ComponentName.kubeControllerManager.rawValue)'s flags name \(files.certificatePath) again") {
                 try flags.point(toSigning: false)
                 for path in [files.signingCertificatePath, files.signingKeyPath] { try Self.remove(path) }
             })
@@ -361,8 +361,7 @@ public struct CARotation: Sendable {
             let issued = try signer.issue(template, for: key)
             switch location {
             case let pair as KeyPairLocation:
-                try pair.directory.writePair(secondary: (pair.keyPath, try key.pem(), AtomicFile.keyMode),
-                                             primary: (pair.path, issued.pem() + (serving ? chain : Data()), AtomicFile.certificateMode))
+                try pair.directory.write(certificate: issued, key: key, baseName: pair.baseName, chain: serving ? chain : Data())
             default:
                 guard let original = try PKIDirectory.read(location.path) else { return }
                 let updated = try Kubeconfig.updatingCredentials(original, source: location.path, certificateAuthority: bundle,

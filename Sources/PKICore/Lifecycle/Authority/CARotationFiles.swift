@@ -49,6 +49,17 @@ public struct CARotationFiles: Sendable {
             + (hasSingleCertificateConsumers ? [StoredFile(path: signingCertificatePath, kind: .certificate), StoredFile(path: signingKeyPath, kind: .privateKey)] : [])
     }
 
+    /// True while a rotation is staged (prepare ran, finish has not).
+    public var isUnderWay: Bool { FileManager.default.fileExists(atPath: nextCertificatePath) }
+
+    /// The chain a serving certificate signed by `signer` carries: the cross-signed certificate while the new CA
+    /// signs and the old one is still trusted somewhere (between reissue and finish); nil otherwise.
+    func servingChain(signedBy signer: SigningAuthority) throws -> Data? {
+        guard isUnderWay, let data = try PKIDirectory.read(crossPath) else { return nil }
+        let cross = try Certificate(pem: data, source: crossPath)
+        return signer.key.matches(cross) ? data : nil
+    }
+
     /// What the files hold, read and checked for consistency.
     struct Contents {
         /// The CA file's certificates, in order.

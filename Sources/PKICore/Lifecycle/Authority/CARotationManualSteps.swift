@@ -17,6 +17,7 @@ struct CARotationManualSteps {
     private var workerKubeletClient: String {
         URL(fileURLWithPath: NodeLayout.kubeletClientCertificate).deletingLastPathComponent().path + "/kubelet-client-rotated.pem"
     }
+    private var nodesGroup: String { CertificateName.kubeletConf.spec.organizations.first ?? "" }
     private var admin: String { config.kubeconfigPath(CertificateName.adminConf.spec.displayName) }
 
     /// Worker kubelets trust what this node's CA file holds now; the kubelet reads both at start.
@@ -32,7 +33,7 @@ struct CARotationManualSteps {
 
     private var clusterInfo: [String] {
         [
-            "Update cluster-info in kube-public (joining nodes check it; kube-controller-manager signs it again):",
+            "Update cluster-info in kube-public (joining nodes check it; \(ComponentName.kubeControllerManager.rawValue) signs it again):",
             "  kubectl --kubeconfig \(admin) -n kube-public get configmap cluster-info -o jsonpath='{.data.kubeconfig}' > cluster-info.kubeconfig",
             "  kubectl --kubeconfig cluster-info.kubeconfig config set 'clusters..certificate-authority-data' \"$(base64 -w0 \(localCAFile))\"",
             "  kubectl --kubeconfig \(admin) -n kube-public create configmap cluster-info --from-file=kubeconfig=cluster-info.kubeconfig --dry-run=client -o yaml | kubectl --kubeconfig \(admin) apply -f -",
@@ -41,7 +42,7 @@ struct CARotationManualSteps {
 
     private var podsInClusterConfig: [String] {
         [
-            "Once kube-controller-manager has restarted, every namespace's kube-root-ca.crt holds \(localCAFile); restart the pods that read it at start:",
+            "Once \(ComponentName.kubeControllerManager.rawValue) has restarted, every namespace's kube-root-ca.crt holds \(localCAFile); restart the pods that read it at start:",
             "  kubectl --kubeconfig \(admin) -n \(KubeadmObjects.namespace) get configmap kube-root-ca.crt -o jsonpath='{.data.ca\\.crt}' | grep -c BEGIN",
             "  for ns in $(kubectl --kubeconfig \(admin) get namespaces -o name | cut -d/ -f2); do kubectl --kubeconfig \(admin) -n \"$ns\" rollout restart deployment,daemonset,statefulset; done",
         ]
@@ -51,7 +52,7 @@ struct CARotationManualSteps {
         switch authority {
         case .ca: workerTrust("the old and the new CA") + clusterInfo + podsInClusterConfig
         case .etcdCA: ["Clients of etcd outside this node's static pods (backup jobs, CNI plugins) must trust \(AuthorityName.etcdCA.spec.location(in: config.pkiDirectory).path) (both CAs) before reissue."]
-        case .frontProxyCA: ["Aggregated API servers read the front-proxy CA from the extension-apiserver-authentication ConfigMap, which kube-apiserver updates when it starts; restart them after kube-apiserver."]
+        case .frontProxyCA: ["Aggregated API servers read the front-proxy CA from the extension-apiserver-authentication ConfigMap, which \(ComponentName.kubeAPIServer.rawValue) updates when it starts; restart them after \(ComponentName.kubeAPIServer.rawValue)."]
         }
     }
 
@@ -61,7 +62,7 @@ struct CARotationManualSteps {
             [
                 "Worker kubelets' client certificates are still signed by the old CA and stop working at finish. On this node, for each worker NODE:",
                 "  openssl ecparam -name prime256v1 -genkey -noout -out NODE.key",
-                "  openssl req -new -key NODE.key -subj '/O=system:nodes/CN=system:node:NODE' -out NODE.csr",
+                "  openssl req -new -key NODE.key -subj '/O=\(nodesGroup)/CN=system:node:NODE' -out NODE.csr",
                 "  printf 'basicConstraints=critical,CA:FALSE\\nkeyUsage=critical,digitalSignature\\nextendedKeyUsage=clientAuth\\nauthorityKeyIdentifier=keyid\\n' > client.ext",
                 "  openssl x509 -req -in NODE.csr -CA \(AuthorityName.ca.spec.location(in: config.pkiDirectory).path) -CAkey \(AuthorityName.ca.spec.location(in: config.pkiDirectory).keyPath) -set_serial 0x$(openssl rand -hex 16) -days 365 -extfile client.ext -out NODE.crt",
                 "then on the worker: cat NODE.crt NODE.key > \(workerKubeletClient); chmod 600 \(workerKubeletClient); ln -sfn \(workerKubeletClient) \(NodeLayout.kubeletClientCertificate); systemctl restart kubelet",
@@ -76,7 +77,7 @@ struct CARotationManualSteps {
         switch authority {
         case .ca: workerTrust("the new CA alone") + clusterInfo + podsInClusterConfig
         case .etcdCA: ["Clients of etcd outside this node may now trust the new etcd CA alone."]
-        case .frontProxyCA: ["Restart aggregated API servers after kube-apiserver so that they trust the new front-proxy CA alone."]
+        case .frontProxyCA: ["Restart aggregated API servers after \(ComponentName.kubeAPIServer.rawValue) so that they trust the new front-proxy CA alone."]
         }
     }
 }

@@ -52,14 +52,15 @@ public struct PKIDirectory: Sendable {
 
     // MARK: Writing
 
-    /// Writes a certificate and its key so that a crash at any instant leaves the old pair or the new pair.
-    public func write(certificate: IssuedCertificate, key: PrivateKey, baseName: String) throws {
+    /// Writes a certificate and its key so that a crash at any instant leaves the old pair or the new pair. `chain`
+    /// (PEM certificates) follows the certificate in its file.
+    public func write(certificate: IssuedCertificate, key: PrivateKey, baseName: String, chain: Data = Data()) throws {
         guard certificate.certifies(key) else {
             throw PKIError(.keyMismatch, "refusing to write \(certificatePath(baseName)): the certificate does not match its new key")
         }
         try writePair(
             secondary: (keyPath(baseName), try key.pem(), AtomicFile.keyMode),
-            primary: (certificatePath(baseName), certificate.pem(), AtomicFile.certificateMode)
+            primary: (certificatePath(baseName), certificate.pem() + chain, AtomicFile.certificateMode)
         )
     }
 
