@@ -520,4 +520,111 @@ final class CARotationTests: EndToEndTestCase {
         XCTAssertEqual(try certificates(node.pki + "/apiserver.crt").count, 1)
         XCTAssertEqual(try authorityData("admin.conf").count, 1)
     }
+
+    /// The cluster CA rotated under a real kube-apiserver (and kubectl and kubeadm, all Go): after each phase and an
+    /// API server restart, every kubeconfig of the node authenticates; a client that still trusts only the old CA
+    /// verifies the API server through the cross-signed chain until finish and not after; kubeadm reads the cert dir.
+    /// Needs PKID_KUBE_APISERVER (kubectl and kubeadm beside it).
+    func testRotationUnderARealAPIServer() throws {
+        guard let apiserver = ProcessInfo.processInfo.environment["PKID_KUBE_APISERVER"], !apiserver.isEmpty else {
+            throw XCTSkip("set PKID_KUBE_APISERVER to a kube-apiserver binary to run this test")
+        }
+        let bin = URL(fileURLWithPath: apiserver).deletingLastPathComponent().path
+        let kubectl = bin + "/kubectl", kubeadm = bin + "/kubeadm"
+        let etcd = try requireTool("etcd", install: "install etcd-server")
+        let ports = try freePorts(3)
+        let root = try makeTemporaryDirectory("ca-rotate-real")
+        let node = KubeadmNode(root: root, config: root + "/kubeadm.yaml")
+        try """
+        apiVersion: kubeadm.k8s.io/v1beta3
+        kind: InitConfiguration
+        localAPIEndpoint:
+          advertiseAddress: 127.0.0.1
+          bindPort: \(ports[0])
+        nodeRegistration:
+          name: node1
+        ---
+        apiVersion: kubeadm.k8s.io/v1beta3
+        kind: ClusterConfiguration
+        """.write(toFile: node.config, atomically: true, encoding: .utf8)
+        // The same cluster in the only config version kubeadm v1.20 reads.
+        let kubeadmConfig = root + "/kubeadm-v1beta2.yaml"
+        try """
+        apiVersion: kubeadm.k8s.io/v1beta2
+        kind: ClusterConfiguration
+        certificatesDir: \(node.pki)
+        """.write(toFile: kubeadmConfig, atomically: true, encoding: .utf8)
+        let made = try pkictl(["init", "--config", node.config, "--cert-dir", node.pki, "--kubeconfig-dir", node.kubernetesDir, "--db", root + "/setup.db"])
+        XCTAssertEqual(made.status, 0, describe(made))
+        try installManifests(node)
+        let etcdClient = "https://127.0.0.1:\(ports[1])", etcdPeer = "http://127.0.0.1:\(ports[2])"
+        _ = try startBackground(etcd, ["--name", "node1", "--data-dir", root + "/etcd-data", "--listen-client-urls", etcdClient,
+                                       "--advertise-client-urls", etcdClient, "--listen-peer-urls", etcdPeer, "--initial-advertise-peer-urls", etcdPeer,
+                                       "--initial-cluster", "node1=\(etcdPeer)", "--client-cert-auth", "--trusted-ca-file", node.pki + "/etcd/ca.crt",
+                                       "--cert-file", node.pki + "/etcd/server.crt", "--key-file", node.pki + "/etcd/server.key"], logPath: root + "/etcd.log")
+        let manifest = try readString(node.manifests + "/kube-apiserver.yaml")
+        let flags = manifest.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("- --") }.map { String($0.dropFirst(2)) }
+            .filter { !$0.hasPrefix("--secure-port=") && !$0.hasPrefix("--etcd-servers=") && !$0.hasPrefix("--advertise-address=") }
+            + ["--secure-port=\(ports[0])", "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--insecure-port=0", "--etcd-servers=" + etcdClient]
+        var server: Process?
+        func restartAPIServer(_ tag: String) throws {
+            if let server { stopBackground(server) }
+            server = try startBackground(apiserver, flags, logPath: root + "/kube-apiserver-\(tag).log")
+            XCTAssertTrue(eventually(timeout: 120) {
+                (try? run(kubectl, ["--kubeconfig", node.kubernetesDir + "/super-admin.conf", "get", "--raw", "/readyz"], timeout: 20))?.stdout == "ok"
+            }, "\(tag): " + tail(root + "/kube-apiserver-\(tag).log"))
+        }
+        try restartAPIServer("start")
+        let bound = try run(kubectl, ["--kubeconfig", node.kubernetesDir + "/super-admin.conf", "create", "clusterrolebinding", "kubeadm:cluster-admins",
+                                      "--clusterrole=cluster-admin", "--group=kubeadm:cluster-admins"], timeout: 60)
+        XCTAssertEqual(bound.status, 0, describe(bound))
+
+        // A worker that has not been updated: admin's credentials of today, the old CA alone as its trust, set with
+        // the command ca rotate prints for workers.
+        let worker = root + "/worker.conf"
+        try FileManager.default.copyItem(atPath: node.kubernetesDir + "/admin.conf", toPath: worker)
+        let oldCA = root + "/old-ca.crt"
+        try FileManager.default.copyItem(atPath: node.pki + "/ca.crt", toPath: oldCA)
+        let set = try shell("""
+            CLUSTER=$('\(kubectl)' --kubeconfig '\(worker)' config view --raw -o jsonpath='{.clusters[0].name}')
+            '\(kubectl)' --kubeconfig '\(worker)' config set "clusters.$CLUSTER.certificate-authority-data" "$(base64 -w0 '\(oldCA)')"
+            """)
+        XCTAssertEqual(set.status, 0, describe(set))
+
+        for phase in Self.phases {
+            let done = try rotate(node, "ca", ["--phase", phase, "--single-node"])
+            XCTAssertEqual(done.status, 0, "\(phase): \(describe(done))")
+            if phase != "prepare" { try restartAPIServer(phase) }
+            for name in ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"] {
+                let api = try run(kubectl, ["--kubeconfig", node.kubernetesDir + "/" + name, "get", "--raw", "/api"], timeout: 60)
+                XCTAssertEqual(api.status, 0, "\(phase): \(name) authenticates: \(describe(api))")
+            }
+            let stale = try run(kubectl, ["--kubeconfig", worker, "get", "--raw", "/api"], timeout: 60)
+            if phase == "finish" {
+                XCTAssertNotEqual(stale.status, 0, "finish: the old CA's client no longer verifies the server nor is accepted")
+            } else {
+                XCTAssertEqual(stale.status, 0, "\(phase): a client trusting only the old CA: \(describe(stale))")
+            }
+            if FileManager.default.isExecutableFile(atPath: kubeadm) {
+                // kubeadm v1.20 reads kubeconfigs from /etc/kubernetes only: the cert dir's rows are the ones to check.
+                let check = try run(kubeadm, ["certs", "check-expiration", "--cert-dir", node.pki, "--config", kubeadmConfig], timeout: 60)
+                if ["trust", "reissue"].contains(phase) {
+                    // kubeadm's certs commands want exactly one certificate in a CA file: documented, and what
+                    // `ca rotate` tells the operator to use meanwhile.
+                    XCTAssertNotEqual(check.status, 0, "\(phase): \(describe(check))")
+                    XCTAssertTrue((check.stdout + check.stderr).contains("wanted exactly one certificate, got 2"), "\(phase): \(describe(check))")
+                    XCTAssertTrue(done.stdout.contains("pkictl check-expiration") || phase == "reissue", done.stdout)
+                } else {
+                    XCTAssertEqual(check.status, 0, "\(phase): kubeadm reads the cert dir: \(describe(check))")
+                    for row in ["apiserver ", "apiserver-kubelet-client ", "ca "] {
+                        XCTAssertTrue(check.stdout.split(separator: "\n").contains { $0.hasPrefix(row) && $0.contains(" no") }, "\(phase): kubeadm's \(row)row: \(check.stdout)")
+                    }
+                }
+            }
+            let ours = try pkictl(["check-expiration"] + node.pathArguments)
+            XCTAssertEqual(ours.status, 0, "\(phase): \(describe(ours))")
+        }
+        if let server { stopBackground(server) }
+    }
 }

@@ -49,6 +49,12 @@ struct CARotationManualSteps {
     }
 
     func afterTrust() -> [String] {
+        let file = authority.spec.location(in: config.pkiDirectory).path
+        let kubeadmNote = "Until finish, kubeadm's certs commands refuse \(file), which holds two certificates (\"wanted exactly one certificate, got 2\"): use pkictl check-expiration and pkictl renew (pkid keeps renewing), and run kubeadm upgrade only after finish."
+        return [kubeadmNote] + trustSteps()
+    }
+
+    private func trustSteps() -> [String] {
         switch authority {
         case .ca: workerTrust("the old and the new CA") + clusterInfo + podsInClusterConfig
         case .etcdCA: ["Clients of etcd outside this node's static pods (backup jobs, CNI plugins) must trust \(AuthorityName.etcdCA.spec.location(in: config.pkiDirectory).path) (both CAs) before reissue."]
