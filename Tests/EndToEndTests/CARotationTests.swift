@@ -459,6 +459,8 @@ final class CARotationTests: EndToEndTestCase {
         XCTAssertEqual(status.status, 0, describe(status))
         XCTAssertTrue(status.stdout.contains("ca on cp-1: reissued"), status.stdout)
         XCTAssertTrue(status.stdout.contains("ca on cp-2: trusted"), status.stdout)
+        let table = try pkictl(["cluster", "status", "--kubeconfig", b.kubernetesDir + "/admin.conf"])
+        XCTAssertTrue(table.stdout.contains("CA rotation ca: cp-1 reissued, cp-2 trusted"), describe(table))
         try refused(a, "finish", saying: "node cp-2 is trusted: run --phase reissue there before --phase finish here")
         try run(b, "reissue")
         try run(a, "finish")

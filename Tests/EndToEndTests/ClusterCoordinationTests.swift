@@ -276,6 +276,12 @@ final class ClusterCoordinationTests: EndToEndTestCase {
         let nodes = try XCTUnwrap(object["nodes"] as? [[String: Any]])
         XCTAssertEqual(nodes.compactMap { $0["node"] as? String }, ["cp-1", "cp-2", "cp-3"])
         XCTAssertTrue(nodes.allSatisfy { ($0["owedRestarts"] as? [String])?.isEmpty == true }, json.stdout)
+        // Each pkid reports every CA's rotation state (none under way), which `ca rotate` on the other nodes waits for.
+        for node in nodes {
+            let rotations = try XCTUnwrap(node["caRotations"] as? [[String: Any]], json.stdout)
+            XCTAssertEqual(Set(rotations.compactMap { $0["authority"] as? String }), ["ca", "etcd-ca", "front-proxy-ca"], json.stdout)
+            XCTAssertTrue(rotations.allSatisfy { $0["state"] as? String == "idle" && ($0["currentPin"] as? String)?.hasPrefix("sha256:") == true }, json.stdout)
+        }
         for pkid in pkids { kill(pkid.processIdentifier, SIGTERM) }
     }
 

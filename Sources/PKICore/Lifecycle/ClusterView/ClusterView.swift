@@ -70,6 +70,14 @@ public struct ClusterView: Sendable {
             }
             out += line + "\n"
         }
+        // CA rotations under way anywhere: each node's state, so the next phase's holdouts show at a glance.
+        let rotating = Set(nodes.flatMap { ($0.status.caRotations ?? []).filter { $0.state != .idle }.map(\.authority) })
+        for authority in rotating.sorted() {
+            let states = nodes.map { node in
+                "\(node.status.node) \(node.status.caRotations?.first { $0.authority == authority }?.state.rawValue ?? "unreported")"
+            }
+            out += "CA rotation \(authority): \(states.joined(separator: ", "))\n"
+        }
         if nodes.isEmpty { out += "no pkid has reported yet (ConfigMaps labelled \(NodeStatus.label.key)=\(NodeStatus.label.value) in \(NodeStatus.namespace))\n" }
         for problem in unreadable { out += "unreadable: \(problem)\n" }
         switch lock {
@@ -91,6 +99,7 @@ public struct ClusterView: Sendable {
             struct NodeOutput: Encodable {
                 let node: String, version: String, reportedAt: Date, stale: Bool, owedRestarts: [String], postponed: String?
                 let certificates: [NodeStatus.CertificateState]
+                let caRotations: [CARotationReport]?
             }
             struct LockOutput: Encodable { let lease: String, holder: String?, renewTime: Date? }
             let nodes: [NodeOutput]
@@ -99,7 +108,8 @@ public struct ClusterView: Sendable {
         }
         let output = Output(
             nodes: nodes.map { .init(node: $0.status.node, version: $0.status.version, reportedAt: $0.status.reportedAt, stale: $0.stale,
-                                     owedRestarts: $0.status.owedRestarts, postponed: $0.status.postponed, certificates: $0.status.certificates) },
+                                     owedRestarts: $0.status.owedRestarts, postponed: $0.status.postponed, certificates: $0.status.certificates,
+                                     caRotations: $0.status.caRotations) },
             unreadable: unreadable,
             lock: lock.map { .init(lease: $0.lease, holder: $0.holder, renewTime: $0.renewTime) })
         let encoder = JSONEncoder()
