@@ -292,16 +292,7 @@ final class CARotationTests: EndToEndTestCase {
             let name = "etcd\(index + 1)"
             let node = KubeadmNode(root: root + "/" + name, config: root + "/" + name + "/kubeadm.yaml")
             try FileManager.default.createDirectory(atPath: node.pki + "/etcd", withIntermediateDirectories: true)
-            try """
-            apiVersion: kubeadm.k8s.io/v1beta4
-            kind: InitConfiguration
-            nodeRegistration:
-              name: \(name)
-            ---
-            apiVersion: kubeadm.k8s.io/v1beta4
-            kind: ClusterConfiguration
-            encryptionAlgorithm: ECDSA-P256
-            """.write(toFile: node.config, atomically: true, encoding: .utf8)
+            try KubeadmNode.configuration(name: name, clusterLines: ["encryptionAlgorithm: ECDSA-P256"]).write(toFile: node.config, atomically: true, encoding: .utf8)
             // Where kubeadm join --control-plane puts them: the shared CA and this member's own pairs under etcd/.
             for file in ["ca.crt", "ca.key"] { try FileManager.default.copyItem(atPath: root + "/made/" + file, toPath: node.pki + "/etcd/" + file) }
             for file in ["server", "peer", "healthcheck-client"].flatMap({ [$0 + ".crt", $0 + ".key"] }) {
@@ -315,17 +306,9 @@ final class CARotationTests: EndToEndTestCase {
         let cluster = members.map { "\($0.name)=\($0.peer)" }.joined(separator: ",")
         var processes: [String: Process] = [:]
         func start(_ member: Member, state: String) throws {
-            let etcdDir = member.node.pki + "/etcd"
-            processes[member.name] = try startBackground(etcd, [
-                "--name", member.name, "--data-dir", member.node.root + "/data",
-                "--listen-client-urls", member.client, "--advertise-client-urls", member.client,
-                "--listen-peer-urls", member.peer, "--initial-advertise-peer-urls", member.peer,
-                "--initial-cluster", cluster, "--initial-cluster-state", state, "--initial-cluster-token", "ca-rotate",
-                "--client-cert-auth", "--trusted-ca-file", etcdDir + "/ca.crt",
-                "--cert-file", etcdDir + "/server.crt", "--key-file", etcdDir + "/server.key",
-                "--peer-client-cert-auth", "--peer-trusted-ca-file", etcdDir + "/ca.crt",
-                "--peer-cert-file", etcdDir + "/peer.crt", "--peer-key-file", etcdDir + "/peer.key",
-            ], logPath: member.node.root + "/etcd.log")
+            processes[member.name] = try startBackground(etcd, etcdMemberArguments(
+                name: member.name, dataDir: member.node.root + "/data", clientURL: member.client, peerURL: member.peer, cluster: cluster,
+                state: state, token: "ca-rotate", certs: member.node.pki + "/etcd"), logPath: member.node.root + "/etcd.log")
         }
         func logs() -> String { members.map { "\n--- \($0.name) ---\n" + tail($0.node.root + "/etcd.log", lines: 10) }.joined() }
         // Every member healthy as the cluster reports it, and a write through one member read back through another,
@@ -394,19 +377,8 @@ final class CARotationTests: EndToEndTestCase {
         for index in 0..<2 {
             let root = try makeTemporaryDirectory("ca-rotate-ha-cp-\(index + 1)")
             let node = KubeadmNode(root: root, config: root + "/kubeadm.yaml")
-            try """
-            apiVersion: kubeadm.k8s.io/v1beta4
-            kind: InitConfiguration
-            localAPIEndpoint:
-              advertiseAddress: 127.0.0.1
-              bindPort: \(port)
-            nodeRegistration:
-              name: cp-\(index + 1)
-            ---
-            apiVersion: kubeadm.k8s.io/v1beta4
-            kind: ClusterConfiguration
-            encryptionAlgorithm: ECDSA-P256
-            """.write(toFile: node.config, atomically: true, encoding: .utf8)
+            try KubeadmNode.configuration(name: "cp-\(index + 1)", bindPort: port, clusterLines: ["encryptionAlgorithm: ECDSA-P256"])
+                .write(toFile: node.config, atomically: true, encoding: .utf8)
             if let first = nodes.first {
                 try FileManager.default.createDirectory(atPath: node.pki + "/etcd", withIntermediateDirectories: true)
                 for file in ["ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub", "etcd/ca.crt", "etcd/ca.key"] {
@@ -537,18 +509,7 @@ final class CARotationTests: EndToEndTestCase {
         let ports = try freePorts(3)
         let root = try makeTemporaryDirectory("ca-rotate-real")
         let node = KubeadmNode(root: root, config: root + "/kubeadm.yaml")
-        try """
-        apiVersion: kubeadm.k8s.io/v1beta3
-        kind: InitConfiguration
-        localAPIEndpoint:
-          advertiseAddress: 127.0.0.1
-          bindPort: \(ports[0])
-        nodeRegistration:
-          name: node1
-        ---
-        apiVersion: kubeadm.k8s.io/v1beta3
-        kind: ClusterConfiguration
-        """.write(toFile: node.config, atomically: true, encoding: .utf8)
+        try KubeadmNode.configuration(bindPort: ports[0], apiVersion: "v1beta3", clusterLines: []).write(toFile: node.config, atomically: true, encoding: .utf8)
         // The same cluster in the only config version kubeadm v1.20 reads.
         let kubeadmConfig = root + "/kubeadm-v1beta2.yaml"
         try """

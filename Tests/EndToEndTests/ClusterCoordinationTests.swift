@@ -30,21 +30,10 @@ final class ClusterCoordinationTests: EndToEndTestCase {
             let name = "cp-\(index + 1)"
             let root = try makeTemporaryDirectory("\(label)-\(name)")
             let node = KubeadmNode(root: root, config: root + "/kubeadm.yaml")
-            try """
-            apiVersion: kubeadm.k8s.io/v1beta4
-            kind: InitConfiguration
-            localAPIEndpoint:
-              advertiseAddress: 127.0.0.1
-              bindPort: \(ports[6 * index + 2])
-            nodeRegistration:
-              name: \(name)
-            ---
-            apiVersion: kubeadm.k8s.io/v1beta4
-            kind: ClusterConfiguration
-            certificateValidityPeriod: 2h
-            encryptionAlgorithm: ECDSA-P256
-            \(controlPlaneEndpoint.map { "controlPlaneEndpoint: \($0)\n" } ?? "")
-            """.write(toFile: node.config, atomically: true, encoding: .utf8)
+            try KubeadmNode.configuration(name: name, bindPort: ports[6 * index + 2],
+                                          clusterLines: ["certificateValidityPeriod: 2h", "encryptionAlgorithm: ECDSA-P256"]
+                                              + (controlPlaneEndpoint.map { ["controlPlaneEndpoint: \($0)"] } ?? []))
+                .write(toFile: node.config, atomically: true, encoding: .utf8)
             if let first = nodes.first {
                 try FileManager.default.createDirectory(atPath: node.pki + "/etcd", withIntermediateDirectories: true)
                 for file in ["ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub", "etcd/ca.crt", "etcd/ca.key"] {

@@ -109,16 +109,9 @@ final class EtcdClusterTests: EndToEndTestCase {
         let certs = pki + "/" + member.name
         let logPath = root + "/\(member.name).log"
         logs.append(logPath)
-        _ = try startBackground(etcd, [
-            "--name", member.name, "--data-dir", root + "/data-" + member.name,
-            "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
-            "--listen-peer-urls", member.peerURL, "--initial-advertise-peer-urls", member.peerURL,
-            "--initial-cluster", cluster, "--initial-cluster-state", state, "--initial-cluster-token", "pkictl-e2e",
-            "--client-cert-auth", "--trusted-ca-file", certs + "/ca.crt",
-            "--cert-file", certs + "/server.crt", "--key-file", certs + "/server.key",
-            "--peer-client-cert-auth", "--peer-trusted-ca-file", certs + "/ca.crt",
-            "--peer-cert-file", certs + "/peer.crt", "--peer-key-file", certs + "/peer.key",
-        ], logPath: logPath)
+        _ = try startBackground(etcd, etcdMemberArguments(name: member.name, dataDir: root + "/data-" + member.name, clientURL: member.clientURL,
+                                                          peerURL: member.peerURL, cluster: cluster, state: state, token: "pkictl-e2e", certs: certs),
+                                logPath: logPath)
     }
 
     /// Waits (≤ 60 s) until `endpoint health --cluster` reports `members` healthy endpoints.

@@ -26,6 +26,23 @@ struct KubeadmNode {
         ["--config", config, "--cert-dir", pki, "--kubeconfig-dir", kubernetesDir, "--kubelet-client-cert", kubeletClientCurrent]
     }
 
+    /// A kubeadm config for one node: its API server on loopback at `bindPort`, the ClusterConfiguration's `clusterLines`.
+    static func configuration(name: String = "node1", bindPort: Int = 6443, apiVersion: String = "v1beta4", clusterLines: [String]) -> String {
+        """
+        apiVersion: kubeadm.k8s.io/\(apiVersion)
+        kind: InitConfiguration
+        localAPIEndpoint:
+          advertiseAddress: 127.0.0.1
+          bindPort: \(bindPort)
+        nodeRegistration:
+          name: \(name)
+        ---
+        apiVersion: kubeadm.k8s.io/\(apiVersion)
+        kind: ClusterConfiguration
+
+        """ + clusterLines.map { $0 + "\n" }.joined()
+    }
+
     /// The static pod manifests kubeadm writes for a stacked-etcd control plane, with its real paths.
     static let kubeadmManifests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Resources/kubeadm-node/manifests").path
@@ -37,19 +54,8 @@ extension EndToEndTestCase {
                          file: StaticString = #filePath, line: UInt = #line) throws -> KubeadmNode {
         let root = try makeTemporaryDirectory(label)
         let node = KubeadmNode(root: root, config: root + "/kubeadm.yaml")
-        try """
-        apiVersion: kubeadm.k8s.io/v1beta4
-        kind: InitConfiguration
-        localAPIEndpoint:
-          advertiseAddress: 127.0.0.1
-          bindPort: 6443
-        nodeRegistration:
-          name: node1
-        ---
-        apiVersion: kubeadm.k8s.io/v1beta4
-        kind: ClusterConfiguration
-        \(validity.map { "certificateValidityPeriod: \($0)\n" } ?? "")encryptionAlgorithm: ECDSA-P256
-        """.write(toFile: node.config, atomically: true, encoding: .utf8)
+        try KubeadmNode.configuration(clusterLines: (validity.map { ["certificateValidityPeriod: \($0)"] } ?? []) + ["encryptionAlgorithm: ECDSA-P256"])
+            .write(toFile: node.config, atomically: true, encoding: .utf8)
         let made = try pkictl(["init", "--config", node.config, "--cert-dir", node.pki, "--kubeconfig-dir", node.kubernetesDir, "--db", root + "/setup.db"],
                               file: file, line: line)
         guard made.status == 0 else {
