@@ -16,7 +16,14 @@ struct EtcdCertsCommand: AsyncParsableCommand {
     )
 
     @Option(help: ArgumentHelp("The members, as NAME=IP[,NAME=IP...].", valueName: "members"))
-    var members: String
+    var members: String?
+
+    @Flag(help: "Renew the etcd CA of --out in place with its own key, and every member's copy; nothing else changes.")
+    var renewCa = false
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --renew-ca: the renewed CA's lifetime. (default: 87600h)", valueName: "duration"),
+            transform: DurationArgument.positive)
+    var validity: DurationArgument?
 
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
     var out: String = "etcd-pki"
@@ -33,13 +40,23 @@ struct EtcdCertsCommand: AsyncParsableCommand {
     var hostDir: String = EtcdClusterLayout.hostDirectory
 
     func validate() throws {
+        if renewCa && members != nil { throw ValidationError("--renew-ca renews the CA alone; run it without --members") }
+        if !renewCa && members == nil { throw ValidationError("missing --members NAME=IP[,NAME=IP...]") }
+        if validity != nil && !renewCa { throw ValidationError("--validity applies with --renew-ca only") }
         for (flag, port) in [("--client-port", clientPort), ("--peer-port", peerPort)] where !(1...65535).contains(port) {
             throw ValidationError("\(flag) \(port) is out of range; use 1-65535")
         }
     }
 
     func run() async throws {
-        let parsed = try EtcdMember.parseList(members)
+        if renewCa {
+            let written = try await EtcdClusterPKI(root: out, log: .console).renewAuthority(validity: validity?.seconds ?? ClusterConfig.defaultCACertificateValidity)
+            print("\nCopy each \(out)/<member>/\(EtcdClusterLayout.authorityBaseName).crt to its member and \(out)/\(EtcdClusterLayout.authorityBaseName).crt to every control-plane node "
+                  + "(etcd.external.caFile), then restart the members one at a time: etcd reads its trusted CA at start. "
+                  + "Everything the CA signed keeps verifying meanwhile (\(written.count) files renewed).")
+            return
+        }
+        let parsed = try EtcdMember.parseList(members ?? "")
         let algorithm = try keys.encryptionAlgorithm.map { try KeyAlgorithm(name: $0) } ?? .default
         try await EtcdClusterPKI(root: out, algorithm: algorithm, log: .console).run(members: parsed)
 

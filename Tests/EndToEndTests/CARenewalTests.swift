@@ -191,4 +191,44 @@ final class CARenewalTests: EndToEndTestCase {
         let again = try run(try pkidPath(), base + ["--renew-cas", "true"], timeout: 120)
         XCTAssertEqual(try serial(of: node.pki + "/ca.crt"), renewed, "a renewed CA is out of the window: \(again.stderr)")
     }
+
+    /// `etcd-certs --renew-ca`: the CA of an etcd-certs directory and every member's copy renewed with the same
+    /// key; everything it signed verifies against each renewed copy alone. A copy an interrupted renewal left
+    /// behind is brought up to date by the next etcd-certs run; a copy of another CA is refused.
+    func testEtcdCertsRenewsItsCAAndEveryMembersCopy() throws {
+        let root = try makeTemporaryDirectory("etcd-certs-renew")
+        let out = root + "/pki"
+        let members = "etcd1=127.0.0.1,etcd2=127.0.0.1,etcd3=127.0.0.1"
+        XCTAssertEqual(try pkictl(["etcd-certs", "--members", members, "--out", out]).status, 0)
+        let before = try serial(of: out + "/ca.crt")
+        let renewed = try pkictl(["etcd-certs", "--out", out, "--renew-ca", "--validity", "175200h"])
+        XCTAssertEqual(renewed.status, 0, describe(renewed))
+        XCTAssertTrue(renewed.stdout.contains("restart the members one at a time"), renewed.stdout)
+        let after = try serial(of: out + "/ca.crt")
+        XCTAssertNotEqual(after, before)
+        for member in ["etcd1", "etcd2", "etcd3"] {
+            XCTAssertEqual(try serial(of: "\(out)/\(member)/ca.crt"), after, member)
+            let verify = try run(try openssl(), ["verify", "-CAfile", "\(out)/\(member)/ca.crt", "\(out)/\(member)/server.crt", "\(out)/\(member)/peer.crt",
+                                                 "\(out)/\(member)/healthcheck-client.crt", out + "/apiserver-etcd-client.crt"])
+            XCTAssertEqual(verify.status, 0, "\(member): \(describe(verify))")
+        }
+        // A kill between two files leaves a copy of the same CA with the old serial: the next run updates it.
+        let older = try makeTemporaryDirectory("etcd-certs-renew-old")
+        try FileManager.default.copyItem(atPath: out + "/ca.crt", toPath: older + "/ca.crt")
+        XCTAssertEqual(try pkictl(["etcd-certs", "--out", out, "--renew-ca", "--validity", "175201h"]).status, 0)
+        try FileManager.default.removeItem(atPath: out + "/etcd2/ca.crt")
+        try FileManager.default.copyItem(atPath: older + "/ca.crt", toPath: out + "/etcd2/ca.crt")
+        let rerun = try pkictl(["etcd-certs", "--members", members, "--out", out])
+        XCTAssertEqual(rerun.status, 0, describe(rerun))
+        XCTAssertEqual(try serial(of: out + "/etcd2/ca.crt"), try serial(of: out + "/ca.crt"))
+        // Another CA's certificate in a member directory is refused, and nothing changes.
+        XCTAssertEqual(try pkictl(["etcd-certs", "--members", "other=127.0.0.1", "--out", root + "/other"]).status, 0)
+        try FileManager.default.removeItem(atPath: out + "/etcd3/ca.crt")
+        try FileManager.default.copyItem(atPath: root + "/other/ca.crt", toPath: out + "/etcd3/ca.crt")
+        let snapshotBefore = try snapshot(out)
+        let refused = try pkictl(["etcd-certs", "--out", out, "--renew-ca", "--validity", "175202h"])
+        XCTAssertEqual(refused.status, 1, describe(refused))
+        XCTAssertTrue(refused.stderr.contains("etcd3/ca.crt is not the CA in"), describe(refused))
+        XCTAssertEqual(try snapshot(out), snapshotBefore)
+    }
 }

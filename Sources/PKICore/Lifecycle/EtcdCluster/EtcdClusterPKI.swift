@@ -79,6 +79,47 @@ public struct EtcdClusterPKI: Sendable {
         return try execute(plan, members: members, keys: keys, now: clock.date)
     }
 
+    /// `etcd-certs --renew-ca`: the etcd CA issued again with its own key (as `ca renew`: same subject and key
+    /// identifiers, new serial and validity), then every member's copy replaced. Everything the CA signed keeps
+    /// verifying against either certificate, so a kill between two files leaves a working cluster and a re-run
+    /// completes it. Returns the files written.
+    @discardableResult
+    public func renewAuthority(validity: TimeInterval) async throws -> [String] {
+        let rootDirectory = PKIDirectory(root: root)
+        guard let current = try readAuthority(rootDirectory) else {
+            throw PKIError(.missingCertificate, "\(rootDirectory.certificatePath(Self.caBaseName)) does not exist; run etcd-certs --members first")
+        }
+        let now = clock.date
+        guard now + validity > current.certificate.notAfter else {
+            throw PKIError(.invalidInput, "a validity of \(GoDuration.format(validity)) would end before \(rootDirectory.certificatePath(Self.caBaseName))'s current notAfter \(current.certificate.notAfter.formatted(.iso8601)); pass a longer --validity")
+        }
+        let copies = try memberCopies(of: current.certificate)
+        try AtomicFile.checkWritableDirectory(root)
+        let lock = try await PKILock.acquire(certificatesDir: root, timeout: PKILock.defaultTimeout, clock: clock)
+        defer { withExtendedLifetime(lock) {} }
+        let renewed = try current.reissued(serialNumber: try SecureRandom.serialNumber(), notBefore: now - CertificateTemplate.backdate, notAfter: now + validity)
+        var written: [String] = []
+        for path in [rootDirectory.certificatePath(Self.caBaseName)] + copies {
+            try AtomicFile.write(renewed.pem(), to: path, mode: AtomicFile.certificateMode)
+            log.info("[etcd-certs] Renewed the etcd CA in \(relative(path)) (notAfter \(renewed.notAfter.formatted(.iso8601)))")
+            written.append(relative(path))
+        }
+        return written
+    }
+
+    /// Each member directory's copy of the CA (any serial of the same CA); a copy of another CA is refused.
+    private func memberCopies(of authority: Certificate) throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return try names.sorted().compactMap { name in
+            let copy = PKIDirectory(root: root + "/" + name).certificatePath(Self.caBaseName)
+            guard !AtomicFile.isSymbolicLink(root + "/" + name), let data = try PKIDirectory.read(copy) else { return nil }
+            guard CARenewal.sameAuthority(try Certificate(pem: data, source: copy), authority) else {
+                throw PKIError(.wrongAuthority, "\(copy) is not the CA in \(PKIDirectory(root: root).certificatePath(Self.caBaseName)); remove \(name)/ to rebuild that member")
+            }
+            return copy
+        }
+    }
+
     /// Hidden staging files of PKIDirectory or AtomicFile that only a killed writer leaves behind.
     private func hasInterruptedWrites(in directory: String) -> Bool {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -104,10 +145,11 @@ public struct EtcdClusterPKI: Sendable {
             let copy = directory.certificatePath(Self.caBaseName)
             if let data = try PKIDirectory.read(copy) {
                 let certificate = try Certificate(pem: data, source: copy)
-                guard let ca = existingCA, certificate.isSameCertificate(as: ca.certificate) else {
+                guard let ca = existingCA, CARenewal.sameAuthority(certificate, ca.certificate) else {
                     throw PKIError(.wrongAuthority, "\(copy) is not the CA in \(rootDirectory.certificatePath(Self.caBaseName)); remove \(member.name)/ to rebuild that member")
                 }
-                plan.kept.append(relative(copy))
+                // The same CA before a renewal in place (an interrupted --renew-ca): the copy is brought up to date.
+                if certificate.isSameCertificate(as: ca.certificate) { plan.kept.append(relative(copy)) } else { plan.caCopies.append(copy) }
             } else {
                 plan.caCopies.append(copy)
             }
