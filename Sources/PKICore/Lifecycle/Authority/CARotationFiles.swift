@@ -70,7 +70,6 @@ public struct CARotationFiles: Sendable {
 
         var inPlace: Certificate { bundle[0] }
         var signsWithNext: Bool { next.map { key.matches($0.certificate) } ?? false }
-        func bundleHolds(_ certificate: Certificate) -> Bool { bundle.contains { CARenewal.sameAuthority($0, certificate) } }
     }
 
     func read() throws -> Contents {
