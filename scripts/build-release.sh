@@ -25,8 +25,12 @@ if [[ -n $version ]]; then
     sed -i "s/static let current = \"[^\"]*\"/static let current = \"$version\"/" "$VERSION_FILE"
 fi
 
-swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product pkictl
-swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product pkid
+# The static stdlib's link arguments export every symbol of our own objects (-export-dynamic): 14,000 names that
+# the Swift runtime's start-up dladdr() walks through and that nothing looks up. --no-export-dynamic keeps them
+# private (the backtracer reads the symbol table, not the dynamic one).
+FLAGS=(-c release --static-swift-stdlib --scratch-path "$SCRATCH" -Xlinker --no-export-dynamic)
+swift build "${FLAGS[@]}" --product pkictl
+swift build "${FLAGS[@]}" --product pkid
 BIN="$SCRATCH/release"
 
 # Runnable without Swift: every shared library must be a system one, none from the toolchain.

@@ -9,6 +9,24 @@ import Foundation
 import XCTest
 
 final class CryptoTests: XCTestCase {
+    /// Keys, serials and signatures draw from Hash_DRBG over SHA-256, chosen before OpenSSL's first draw.
+    func testRandomNumbersComeFromHashDRBG() throws {
+        _ = try SecureRandom.serialNumber()
+        _ = try PrivateKey.generate(.ecdsaP256)
+        let generator = try XCTUnwrap(RAND_get0_public(nil))
+        XCTAssertEqual(String(cString: EVP_RAND_get0_name(EVP_RAND_CTX_get0_rand(generator))), "HASH-DRBG")
+        XCTAssertEqual(try SecureRandom.bytes(32).count, 32)
+    }
+
+    func testSpacesAreTrimmedAsFoundationWouldTrimWhitespaces() {
+        for text in ["  8760h\t", "\u{00A0}8760h", "8760h", " 8760h \u{2003}"] {
+            XCTAssertEqual(String(text.trimmingSpaces), text.trimmingCharacters(in: .whitespaces), text)
+        }
+        XCTAssertEqual(String("   ".trimmingSpaces), "")
+        XCTAssertEqual(String("a\nb ".trimmingSpaces), "a\nb")
+        XCTAssertEqual(GoDuration.seconds(" 1h30m "), 5400)
+    }
+
     func testKeysRoundTripThroughKubeadmPEMFormats() throws {
         for algorithm in KeyAlgorithm.allCases where algorithm != .rsa4096 {
             let key = try PrivateKey.generate(algorithm)

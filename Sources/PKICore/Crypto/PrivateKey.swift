@@ -20,6 +20,7 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// A fresh key from OpenSSL's default provider.
     public static func generate(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
+        RandomGenerator.prepare()
         if algorithm.isRSA {
             return try generateRSA(bits: Int(algorithm.rsaBits))
         }
@@ -28,6 +29,7 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// A fresh EC key on the named curve (`P-256`, `P-384`, `P-521`).
     public static func generateEC(curve: String) throws -> PrivateKey {
+        RandomGenerator.prepare()
         guard let context = EVP_PKEY_CTX_new_from_name(nil, ("EC" as StaticString).cString, nil) else {
             throw PKIError.openSSL("creating an EC \(curve) key context")
         }
@@ -45,7 +47,8 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// A fresh RSA key of any size OpenSSL accepts (cfssl allows 2048 to 8192 bits).
     public static func generateRSA(bits: Int) throws -> PrivateKey {
-        PrivateKey(owning: try RSAKeyGeneration.generate(bits: bits))
+        RandomGenerator.prepare()
+        return PrivateKey(owning: try RSAKeyGeneration.generate(bits: bits))
     }
 
     /// Generates several keys at once on all cores: RSA generation dominates a full init.

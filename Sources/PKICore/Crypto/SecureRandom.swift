@@ -4,6 +4,7 @@ import Foundation
 /// Random bytes from OpenSSL's CSPRNG.
 public enum SecureRandom {
     public static func bytes(_ count: Int) throws -> Data {
+        RandomGenerator.prepare()
         var data = Data(count: count)
         let ok = data.withUnsafeMutableBytes { raw in
             RAND_bytes(raw.bindMemory(to: UInt8.self).baseAddress, Int32(count))

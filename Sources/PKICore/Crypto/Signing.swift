@@ -17,6 +17,7 @@ extension PrivateKey {
 
     /// A signature of `message` with this key's digest (see `signatureAlgorithm`), as a certificate carries it.
     func sign(_ message: [UInt8]) throws -> [UInt8] {
+        RandomGenerator.prepare()
         guard let context = EVP_MD_CTX_new() else { throw PKIError.openSSL("allocating a signing context") }
         defer { EVP_MD_CTX_free(context) }
         guard EVP_DigestSignInit(context, nil, signatureDigest, nil, pointer) == 1 else { throw PKIError.openSSL("starting a signature") }

@@ -22,7 +22,7 @@ public enum CFSSLHosts {
 
     /// `-hostname a,b,c`: comma-separated, empty entries dropped.
     public static func parseList(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        text.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
     }
 
     /// A bare RFC 5322 addr-spec (what Go's mail.ParseAddress accepts for a plain address): dot-atom local part, `@`, domain.

@@ -40,14 +40,30 @@ public struct PKIDirectory: Sendable {
         try Self.read(publicKeyPath(baseName)).map { try PublicKey(pem: $0, source: publicKeyPath(baseName)) }
     }
 
-    /// The bytes of `path`, nil when it does not exist; other failures are errors naming the file.
+    /// The bytes of `path` (symlinks followed), nil when nothing exists there; other failures are errors naming the
+    /// file. Plain POSIX reads: Foundation's URL and FileManager machinery is most of a short command's file I/O cost.
     public static func read(_ path: String) throws -> Data? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw PKIError(.io, "cannot read \(path): \(error.localizedDescription); check its permissions")
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw unreadable(path)
         }
+        defer { close(fd) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw unreadable(path)
+            }
+            if count == 0 { return data }
+            data.append(contentsOf: buffer[..<count])
+        }
+    }
+
+    private static func unreadable(_ path: String) -> PKIError {
+        PKIError(.io, "cannot read \(path): \(String(cString: strerror(errno))); check its permissions")
     }
 
     // MARK: Writing

@@ -12,7 +12,7 @@ public enum GoDuration {
     /// cfssl's own parsers refuse, so files they also read never get it.
     public static func seconds(_ text: String, days: Bool = false) -> TimeInterval? {
         let units = days ? Self.units + [("d", 86400)] : Self.units
-        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+        var rest = Substring(text.trimmingSpaces)
         var sign = 1.0
         if let first = rest.first, first == "-" || first == "+" {
             sign = first == "-" ? -1 : 1
