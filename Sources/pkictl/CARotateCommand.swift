@@ -95,11 +95,16 @@ struct CARotateCommand: AsyncParsableCommand {
             return
         }
         let books = try restart ? restartBooks(config: config) : nil
+        let recorder = try paths.recorder(for: config)
+        let before = recorder?.scan.run()
         let backup = backupDir ?? CertificateRenewal.defaultBackupDirectory(certificatesDir: config.certificatesDir, now: Date())
         let (done, kept) = try await rotation.run(phase, backupDirectory: backup) { plan in
             try gate?.check(plan.phase, local: plan.status, files: rotation.files)
         }
         if let kept { Console.error("previous files kept in \(kept)") }
+        if let recorder, let before, !done.steps.isEmpty {
+            _ = InventoryRecorder.attempt(.console) { try recorder.recordReissues(since: before, at: Date()) }
+        }
         if let client {
             do {
                 try await StatusPublisher(client: client).publishRotations(node: config.nodeName, [CARotationReport(try rotation.status())],

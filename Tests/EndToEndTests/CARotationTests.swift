@@ -484,6 +484,10 @@ final class CARotationTests: EndToEndTestCase {
         XCTAssertEqual(try certificates(node.pki + "/apiserver.crt").count, 1, "the old CA signs: no chain yet")
 
         XCTAssertEqual(try rotate(node, "ca", ["--phase", "reissue", "--single-node"]).status, 0)
+        // The rotation's re-issues are in the inventory's history like any renewal.
+        let history = try pkictl(["history", "apiserver-kubelet-client", "--db", try inventoryPath(), "-o", "json"] + node.pathArguments)
+        XCTAssertEqual(history.status, 0, describe(history))
+        XCTAssertTrue(history.stdout.contains("\"renewed\""), history.stdout)
         let reissued = try pkictl(["renew", "admin.conf", "apiserver"] + node.pathArguments)
         XCTAssertEqual(reissued.status, 0, describe(reissued))
         XCTAssertEqual(try authorityData("admin.conf").count, 2, "the bundle stays")

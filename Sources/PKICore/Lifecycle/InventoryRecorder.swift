@@ -80,11 +80,27 @@ public struct InventoryRecorder: Sendable {
         return try refresh(at: date)
     }
 
+    /// Records each certificate whose serial differs from `before` (a scan taken before a CA rotation phase) as
+    /// renewed; returns the fresh scan.
+    @discardableResult
+    public func recordReissues(since before: [ScannedCertificate], at date: Date) throws -> [ScannedCertificate] {
+        let found = scan.run()
+        for item in found {
+            guard let new = item.certificate, let old = before.first(where: { $0.name == item.name })?.certificate,
+                  new.serialNumberHex != old.serialNumberHex else { continue }
+            try inventory.record(HistoryEntry(at: date, actor: actor, name: item.name, certificateDirectory: directoryKey,
+                                              oldSerial: old.serialNumberHex, newSerial: new.serialNumberHex, oldNotAfter: old.notAfter,
+                                              newNotAfter: new.notAfter, result: "renewed"))
+        }
+        try record(found, at: date)
+        return found
+    }
+
     private var directoryKey: String { Inventory.directoryKey(certificateDirectory) }
 
     /// Runs a recording step after the certificate work is done. A failure never undoes that work: it is logged as
     /// one warning and returned, so pkictl goes on and pkid counts the pass as not successful.
-    static func attempt<Value>(_ log: ProgressLog, _ step: () throws -> Value) -> Result<Value, PKIError> {
+    public static func attempt<Value>(_ log: ProgressLog, _ step: () throws -> Value) -> Result<Value, PKIError> {
         do {
             return .success(try step())
         } catch {
