@@ -594,4 +594,27 @@ final class CARotationTests: EndToEndTestCase {
         }
         if let server { stopBackground(server) }
     }
+
+    /// `--restart` after each phase of an etcd CA rotation, through the fake kubelet: etcd then kube-apiserver, once
+    /// each, every one health-checked over TLS with the files the phase left (the probe's client certificate and
+    /// the bundle it trusts), and the manifests back as they were.
+    func testRestartAfterEachPhaseRestartsWhatTrustsTheCAInOrder() throws {
+        let node = try makeKubeadmNode("ca-rotate-restart")
+        let originals = try snapshot(node.manifests)
+        let ports = try freePorts(4)
+        let events = try startFakeKubelet(root: node.root, manifests: node.manifests, components: kubeletComponents(node, ports: ports))
+        let restart = ["--restart", "--restart-wait", "1s", "--health-timeout", "30s", "--single-node"] + healthFlags(ports)
+        var seen = kubeletEvents(events).count
+        for phase in Self.phases {
+            let done = try rotate(node, "etcd-ca", ["--phase", phase] + restart)
+            XCTAssertEqual(done.status, 0, "\(phase): \(describe(done))")
+            let new = Array(kubeletEvents(events).dropFirst(seen))
+            seen += new.count
+            XCTAssertEqual(new, phase == "prepare" ? [] : ["stopped etcd", "started etcd", "stopped kube-apiserver", "started kube-apiserver"],
+                           "\(phase): \(done.stdout)\(done.stderr)")
+            XCTAssertFalse(done.stdout.contains("Restart etcd"), "no reminder when it restarted them itself: \(done.stdout)")
+        }
+        XCTAssertEqual(try snapshot(node.manifests), originals, "every manifest is back, unchanged")
+        XCTAssertEqual(try certificates(node.pki + "/etcd/ca.crt").count, 1)
+    }
 }
