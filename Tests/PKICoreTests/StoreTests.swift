@@ -17,6 +17,25 @@ final class StoreTests: XCTestCase {
         return (try IssuedCertificate.selfSigned(try Fixtures.caTemplate(), key: key), key)
     }
 
+    /// A missing file, or a path through a file, is nil (nothing there); a directory or an unreadable file is an
+    /// error naming the path; a file larger than one read buffer comes back whole, through symlinks.
+    func testReadTellsNothingThereFromUnreadable() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("read-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/big.pem", link = directory + "/link.pem"
+        let bytes = Data((0..<200_000).map { UInt8($0 % 251) })
+        try bytes.write(to: URL(fileURLWithPath: file))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file)
+        XCTAssertEqual(try PKIDirectory.read(file), bytes)
+        XCTAssertEqual(try PKIDirectory.read(link), bytes)
+        XCTAssertNil(try PKIDirectory.read(directory + "/missing.pem"))
+        XCTAssertNil(try PKIDirectory.read(file + "/ca.crt"), "a path through a file holds nothing")
+        XCTAssertThrowsError(try PKIDirectory.read(directory)) { error in
+            XCTAssertEqual((error as? PKIError)?.message, "cannot read \(directory): Is a directory; check its permissions")
+        }
+    }
+
     func testAtomicWriteSetsModeAndLeavesNoTempFile() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path + "/file.key"

@@ -112,7 +112,9 @@ public struct EtcdClusterPKI: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         return try names.sorted().compactMap { name in
             let copy = PKIDirectory(root: root + "/" + name).certificatePath(Self.caBaseName)
-            guard !AtomicFile.isSymbolicLink(root + "/" + name), let data = try PKIDirectory.read(copy) else { return nil }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory), isDirectory.boolValue,
+                  !AtomicFile.isSymbolicLink(root + "/" + name), let data = try PKIDirectory.read(copy) else { return nil }
             guard CARenewal.sameAuthority(try Certificate(pem: data, source: copy), authority) else {
                 throw PKIError(.wrongAuthority, "\(copy) is not the CA in \(PKIDirectory(root: root).certificatePath(Self.caBaseName)); remove \(name)/ to rebuild that member")
             }

@@ -45,7 +45,8 @@ public struct PKIDirectory: Sendable {
     public static func read(_ path: String) throws -> Data? {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
-            if errno == ENOENT { return nil }
+            // Nothing there, or a path through a file: as FileManager.fileExists answered before.
+            if errno == ENOENT || errno == ENOTDIR { return nil }
             throw unreadable(path)
         }
         defer { close(fd) }
