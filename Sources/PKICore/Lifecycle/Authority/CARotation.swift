@@ -111,7 +111,7 @@ public struct CARotation: Sendable {
             let (steps, backup) = try reissueSteps(contents)
             return Plan(phase: phase, status: status, steps: steps, backup: backup, restarts: restarts, manualSteps: manual.afterReissue())
         case .finish:
-            let (steps, backup) = try finishSteps(contents)
+            let (steps, backup) = try finishSteps(contents, status: status)
             return Plan(phase: phase, status: status, steps: steps, backup: backup, restarts: restarts, manualSteps: manual.afterFinish())
         }
     }
@@ -262,9 +262,8 @@ public struct CARotation: Sendable {
         return (steps, backup)
     }
 
-    private func finishSteps(_ contents: CARotationFiles.Contents) throws -> ([Step], [StoredFile]) {
+    private func finishSteps(_ contents: CARotationFiles.Contents, status: Status) throws -> ([Step], [StoredFile]) {
         let files = files
-        let status = try status(contents)
         guard status.pending.isEmpty, let next = contents.next else {
             throw PKIError(.invalidInput, "still signed by the old \(authority): \(status.pending.joined(separator: ", ")); run --phase reissue first")
         }
