@@ -46,6 +46,24 @@ final class CFSSLModelTests: XCTestCase {
         XCTAssertEqual(parsed.subject.organizations, ["org"])
     }
 
+    /// Go's encoding/json rules, which the reader keeps: the last of two members that match the same field wins,
+    /// null leaves a field unset, unknown fields are ignored, and a number with a fraction is not a size.
+    func testJSONReadsAsGoFillsAStruct() throws {
+        let parsed = try request(#"{"CN": "first", "cn": "last", "hosts": null, "key": null, "unknown": {"deep": [1, 2]}, "names": [null, {"O": "o"}]}"#)
+        XCTAssertEqual(parsed.commonName, "last")
+        XCTAssertEqual(parsed.hosts, [])
+        XCTAssertEqual(parsed.key, .default)
+        XCTAssertEqual(parsed.subject.organizations, ["o"])
+        assertError(try request(#"{"CN": "x", "key": {"algo": "ecdsa", "size": 256.5}}"#), contains: ["csr.json", "field key.size has the wrong type (expected a number)"])
+        assertError(try request(#"{"CN": "x", "names": [{"O": 1}]}"#), contains: ["field names[0].o has the wrong type (expected a string)"])
+        assertError(try request(#"{"CN": "x", "hosts": ["a", 2]}"#), contains: ["field hosts has the wrong type (expected a list of strings)"])
+        assertError(try request(#"["CN"]"#), contains: ["the document has the wrong type (expected an object)"])
+        let profiles = try config(#"{"signing": {"default": {"expiry": "1h"}, "profiles": {"Peer": {"usages": ["server auth"], "ca_constraint": {"is_ca": false}}}}}"#)
+        XCTAssertEqual(try profiles.policy(named: "peer").extendedKeyUsage, [.serverAuth])
+        assertError(try config(#"{"signing": {"profiles": {"peer": {"usages": ["server auth"], "ca_constraint": {"is_ca": "yes"}}}}}"#),
+                    contains: ["ca-config.json", "field signing.profiles.peer.ca_constraint.is_ca has the wrong type (expected true or false)"])
+    }
+
     func testDefaultKeyIsECDSAP256() throws {
         let parsed = try request(#"{"CN": "x"}"#)
         XCTAssertEqual(parsed.key, .default)

@@ -7,6 +7,15 @@ import PKIStore
 /// Decoding cfssl's JSON files the way Go's encoding/json reads them: field names match case-insensitively
 /// (`"cn"` works as well as `"CN"`), unknown fields are ignored, and every failure is one line naming the file.
 enum CFSSLJSON {
+    /// `make` applied to the document in `data`; every failure is one line naming `source`.
+    static func read<T>(from data: Data, source: String, _ make: (CFSSLFields) throws -> T) throws -> T {
+        do {
+            return try make(try CFSSLFields.document(data))
+        } catch let error as PKIError {
+            throw PKIError(error.code, "\(source): \(error.message); fix the JSON and run again")
+        }
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .custom { path in

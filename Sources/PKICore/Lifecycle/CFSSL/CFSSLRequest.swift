@@ -5,7 +5,7 @@ import PKINetwork
 import PKIStore
 
 /// cfssl's CSR JSON (`ca-csr.json`, `etcd-csr.json`): the subject, hosts and key of a new certificate.
-public struct CFSSLRequest: Sendable, Equatable, Decodable {
+public struct CFSSLRequest: Sendable, Equatable {
     public var commonName: String
     public var hosts: [String]
     public var key: CFSSLKeyRequest
@@ -20,23 +20,17 @@ public struct CFSSLRequest: Sendable, Equatable, Decodable {
         self.ca = ca
     }
 
-    // Lowercase: CFSSLJSON matches field names case-insensitively, as Go does.
-    private enum CodingKeys: String, CodingKey {
-        case commonName = "cn", hosts, key, names, ca
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        commonName = try container.decodeIfPresent(String.self, forKey: .commonName) ?? ""
-        hosts = try container.decodeIfPresent([String].self, forKey: .hosts) ?? []
-        key = try container.decodeIfPresent(CFSSLKeyRequest.self, forKey: .key) ?? .default
-        names = try container.decodeIfPresent([CFSSLName].self, forKey: .names) ?? []
-        ca = try container.decodeIfPresent(CFSSLCAOptions.self, forKey: .ca)
+    init(_ fields: CFSSLFields) throws {
+        commonName = try fields.string("cn") ?? ""
+        hosts = try fields.strings("hosts") ?? []
+        key = try fields.object("key").map(CFSSLKeyRequest.init) ?? .default
+        names = try fields.objects("names")?.map(CFSSLName.init) ?? []
+        ca = try fields.object("ca").map(CFSSLCAOptions.init)
     }
 
     /// Parses and validates a CSR JSON document; `source` names the file (or stdin) in errors.
     public static func parse(_ data: Data, source: String) throws -> CFSSLRequest {
-        let request = try CFSSLJSON.decode(CFSSLRequest.self, from: data, source: source)
+        let request = try CFSSLJSON.read(from: data, source: source) { try CFSSLRequest($0) }
         if request.commonName.isEmpty && request.names.allSatisfy(\.isEmpty) {
             throw PKIError(.invalidInput, "\(source): missing subject information; set \"CN\" or \"names\"")
         }
@@ -67,7 +61,7 @@ public struct CFSSLRequest: Sendable, Equatable, Decodable {
 }
 
 /// One element of `names`.
-public struct CFSSLName: Sendable, Equatable, Decodable {
+public struct CFSSLName: Sendable, Equatable {
     public var country = ""
     public var province = ""
     public var locality = ""
@@ -82,24 +76,19 @@ public struct CFSSLName: Sendable, Equatable, Decodable {
         self.organizationalUnit = organizationalUnit
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case country = "c", province = "st", locality = "l", organization = "o", organizationalUnit = "ou"
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        country = try container.decodeIfPresent(String.self, forKey: .country) ?? ""
-        province = try container.decodeIfPresent(String.self, forKey: .province) ?? ""
-        locality = try container.decodeIfPresent(String.self, forKey: .locality) ?? ""
-        organization = try container.decodeIfPresent(String.self, forKey: .organization) ?? ""
-        organizationalUnit = try container.decodeIfPresent(String.self, forKey: .organizationalUnit) ?? ""
+    init(_ fields: CFSSLFields) throws {
+        country = try fields.string("c") ?? ""
+        province = try fields.string("st") ?? ""
+        locality = try fields.string("l") ?? ""
+        organization = try fields.string("o") ?? ""
+        organizationalUnit = try fields.string("ou") ?? ""
     }
 
     var isEmpty: Bool { [country, province, locality, organization, organizationalUnit].allSatisfy(\.isEmpty) }
 }
 
 /// `key`: cfssl's key request. Without one, cfssl makes an ECDSA P-256 key.
-public struct CFSSLKeyRequest: Sendable, Equatable, Decodable {
+public struct CFSSLKeyRequest: Sendable, Equatable {
     public var algorithm: String
     public var size: Int
 
@@ -110,14 +99,9 @@ public struct CFSSLKeyRequest: Sendable, Equatable, Decodable {
         self.size = size
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case algorithm = "algo", size
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        algorithm = try container.decodeIfPresent(String.self, forKey: .algorithm) ?? ""
-        size = try container.decodeIfPresent(Int.self, forKey: .size) ?? 0
+    init(_ fields: CFSSLFields) throws {
+        algorithm = try fields.string("algo") ?? ""
+        size = try fields.int("size") ?? 0
     }
 
     static let rsaSizes = 2048...8192
@@ -150,7 +134,7 @@ public struct CFSSLKeyRequest: Sendable, Equatable, Decodable {
 }
 
 /// `ca`: only meaningful for `gencert -initca`.
-public struct CFSSLCAOptions: Sendable, Equatable, Decodable {
+public struct CFSSLCAOptions: Sendable, Equatable {
     public var expiry: String?
     public var pathLength: Int
     public var pathLengthZero: Bool
@@ -161,15 +145,10 @@ public struct CFSSLCAOptions: Sendable, Equatable, Decodable {
         self.pathLengthZero = pathLengthZero
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case expiry, pathLength = "pathlen", pathLengthZero = "pathlenzero"
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        expiry = try container.decodeIfPresent(String.self, forKey: .expiry)
-        pathLength = try container.decodeIfPresent(Int.self, forKey: .pathLength) ?? 0
-        pathLengthZero = try container.decodeIfPresent(Bool.self, forKey: .pathLengthZero) ?? false
+    init(_ fields: CFSSLFields) throws {
+        expiry = try fields.string("expiry")
+        pathLength = try fields.int("pathlen") ?? 0
+        pathLengthZero = try fields.bool("pathlenzero") ?? false
     }
 
     /// `ca.expiry` in seconds, nil when unset.

@@ -29,11 +29,14 @@ public struct CFSSLSigningConfig: Sendable, Equatable {
 
     /// Parses and validates every profile (usage names, expiry), so a bad config fails before any key is made.
     public static func parse(_ data: Data, source: String) throws -> CFSSLSigningConfig {
-        let document = try CFSSLJSON.decode(Document.self, from: data, source: source)
-        guard let signing = document.signing else {
+        let signing = try CFSSLJSON.read(from: data, source: source) { document -> (defaultProfile: CFSSLProfile?, profiles: [String: CFSSLProfile])? in
+            guard let signing = try document.object("signing") else { return nil }
+            return (try signing.object("default").map(CFSSLProfile.init), try signing.objectMap("profiles")?.mapValues(CFSSLProfile.init) ?? [:])
+        }
+        guard let signing else {
             throw PKIError(.invalidInput, "\(source): no \"signing\" section; add {\"signing\": {\"default\": {...}}}")
         }
-        let config = CFSSLSigningConfig(defaultProfile: signing.defaultProfile, profiles: signing.profiles ?? [:], source: source)
+        let config = CFSSLSigningConfig(defaultProfile: signing.defaultProfile, profiles: signing.profiles, source: source)
         // Usage names and expiries are checked for every profile now; a profile without usages is only
         // an error when it is used, as in cfssl (a `default` that only sets expiry is common).
         if let profile = config.defaultProfile { _ = try config.policy(for: profile, named: "default", requiringUsages: false) }
@@ -91,22 +94,10 @@ public struct CFSSLSigningConfig: Sendable, Equatable {
         )
     }
 
-    private struct Document: Decodable {
-        var signing: Signing?
-    }
-
-    private struct Signing: Decodable {
-        var defaultProfile: CFSSLProfile?
-        var profiles: [String: CFSSLProfile]?
-
-        private enum CodingKeys: String, CodingKey {
-            case defaultProfile = "default", profiles
-        }
-    }
 }
 
 /// One signing profile.
-public struct CFSSLProfile: Sendable, Equatable, Decodable {
+public struct CFSSLProfile: Sendable, Equatable {
     public var usages: [String]
     public var expiry: String?
     public var caConstraint: CFSSLCAConstraint?
@@ -117,21 +108,16 @@ public struct CFSSLProfile: Sendable, Equatable, Decodable {
         self.caConstraint = caConstraint
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case usages, expiry, caConstraint = "ca_constraint"
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        usages = try container.decodeIfPresent([String].self, forKey: .usages) ?? []
-        let expiry = try container.decodeIfPresent(String.self, forKey: .expiry)
+    init(_ fields: CFSSLFields) throws {
+        usages = try fields.strings("usages") ?? []
+        let expiry = try fields.string("expiry")
         self.expiry = expiry?.isEmpty == true ? nil : expiry
-        caConstraint = try container.decodeIfPresent(CFSSLCAConstraint.self, forKey: .caConstraint)
+        caConstraint = try fields.object("ca_constraint").map(CFSSLCAConstraint.init)
     }
 }
 
 /// `ca_constraint`: a profile that issues intermediate CAs.
-public struct CFSSLCAConstraint: Sendable, Equatable, Decodable {
+public struct CFSSLCAConstraint: Sendable, Equatable {
     public var isCA: Bool
     public var maxPathLength: Int
     public var maxPathLengthZero: Bool
@@ -142,15 +128,10 @@ public struct CFSSLCAConstraint: Sendable, Equatable, Decodable {
         self.maxPathLengthZero = maxPathLengthZero
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case isCA = "is_ca", maxPathLength = "max_path_len", maxPathLengthZero = "max_path_len_zero"
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        isCA = try container.decodeIfPresent(Bool.self, forKey: .isCA) ?? false
-        maxPathLength = try container.decodeIfPresent(Int.self, forKey: .maxPathLength) ?? 0
-        maxPathLengthZero = try container.decodeIfPresent(Bool.self, forKey: .maxPathLengthZero) ?? false
+    init(_ fields: CFSSLFields) throws {
+        isCA = try fields.bool("is_ca") ?? false
+        maxPathLength = try fields.int("max_path_len") ?? 0
+        maxPathLengthZero = try fields.bool("max_path_len_zero") ?? false
     }
 
     var pathLengthConstraint: Int? {
