@@ -7,6 +7,9 @@ public enum NodeLayout {
     /// re-points at each rotation. kubeadm's report leaves it out; pkictl tracks it.
     public static let kubeletClientCertificate = "/var/lib/kubelet/pki/kubelet-client-current.pem"
 
+    /// The kubelet's name for one rotation's file beside that symlink: `kubelet-client-<suffix>.pem`.
+    public static func kubeletClientFile(_ suffix: String) -> String { "kubelet-client-\(suffix).pem" }
+
     /// kubeadm's stacked etcd member serves clients here (besides its advertise address).
     public static let localEtcdClientURL = "https://127.0.0.1:2379"
 

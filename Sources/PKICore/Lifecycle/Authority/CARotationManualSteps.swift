@@ -15,7 +15,7 @@ struct CARotationManualSteps {
     private var localCAFile: String { AuthorityName.ca.spec.location(in: config.pkiDirectory).path }
     private var kubeletConf: String { NodeLayout.kubeconfigDir + "/" + CertificateName.kubeletConf.spec.displayName }
     private var workerKubeletClient: String {
-        URL(fileURLWithPath: NodeLayout.kubeletClientCertificate).deletingLastPathComponent().path + "/kubelet-client-rotated.pem"
+        URL(fileURLWithPath: NodeLayout.kubeletClientCertificate).deletingLastPathComponent().path + "/" + NodeLayout.kubeletClientFile("rotated")
     }
     private var nodesGroup: String { CertificateName.kubeletConf.spec.organizations.first ?? "" }
     private var admin: String { config.kubeconfigPath(CertificateName.adminConf.spec.displayName) }

@@ -20,7 +20,7 @@ struct KubeletClientCertificate {
         let template = CertificateTemplate.renewing(certificate, serial: try SecureRandom.serialNumber(), now: now, validity: validity)
         let algorithm = (try? certificate.publicKey().algorithm) ?? .ecdsaP256
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let dated = "\(directory)/kubelet-client-\(Self.stamp(now)).pem"
+        let dated = "\(directory)/" + NodeLayout.kubeletClientFile(Self.stamp(now))
         let link = path
         return CARotation.Step(description: "\(link): points at \(dated), issued by the new CA (the kubelet loads it when restarted)") {
             let key = try PrivateKey.generate(algorithm)
