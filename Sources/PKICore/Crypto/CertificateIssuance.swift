@@ -1,8 +1,28 @@
 import COpenSSL
 import Foundation
 
+/// What signs certificates: a CA's key with its certificate (`SigningAuthority`), or with the fields signing takes
+/// from its certificate file (`SigningAuthorityFile`).
+public protocol CertificateSigner: Sendable {
+    /// Whether the certificate's basicConstraints make it a CA.
+    var isCA: Bool { get }
+    /// Signs `template` for the public half of `subjectKey`.
+    func issue(_ template: CertificateTemplate, for subjectKey: PrivateKey) throws -> IssuedCertificate
+}
+
+/// What an issued certificate takes from its issuer.
+struct Issuer {
+    /// The CA's subject exactly as its certificate encodes it.
+    let name: [UInt8]
+    /// The CA's subject key identifier, which becomes the authority key identifier of what it signs.
+    let keyIdentifier: [UInt8]?
+    /// The public key a signature is checked with before it is returned (nil: the signing key's own public half).
+    let verifier: OpaquePointer?
+    let subject: @Sendable () -> DistinguishedName
+}
+
 /// A CA certificate together with its private key: the only thing that can sign.
-public struct SigningAuthority: Sendable {
+public struct SigningAuthority: CertificateSigner {
     public let certificate: Certificate
     public let key: PrivateKey
     /// The CA's subject exactly as its certificate encodes it: the issuer of everything it signs.
@@ -22,13 +42,21 @@ public struct SigningAuthority: Sendable {
         self.issuerKeyIdentifier = certificate.subjectKeyIdentifier.map { Array($0) }
     }
 
+    public var isCA: Bool { certificate.isCA }
+
+    var issuer: Issuer {
+        let certificate = certificate
+        return Issuer(name: issuerName, keyIdentifier: issuerKeyIdentifier, verifier: X509_get0_pubkey(certificate.pointer),
+                      subject: { certificate.subject })
+    }
+
     /// Signs `template` for `publicKey`.
     public func issue(_ template: CertificateTemplate, for publicKey: PublicKey) throws -> IssuedCertificate {
-        try IssuedCertificate.build(template, subject: try publicKey.subjectPublicKeyInfo, issuer: self, signingKey: key)
+        try IssuedCertificate.build(template, subject: try publicKey.subjectPublicKeyInfo, issuer: issuer, signingKey: key)
     }
 
     public func issue(_ template: CertificateTemplate, for subjectKey: PrivateKey) throws -> IssuedCertificate {
-        try IssuedCertificate.build(template, subject: try subjectKey.subjectPublicKeyInfo, issuer: self, signingKey: key)
+        try IssuedCertificate.build(template, subject: try subjectKey.subjectPublicKeyInfo, issuer: issuer, signingKey: key)
     }
 }
 
@@ -92,8 +120,8 @@ public struct IssuedCertificate: Sendable {
     /// Extensions come in Go's order (kubeadm's and cfssl's): keyUsage, extKeyUsage, basicConstraints,
     /// subjectKeyId, authorityKeyId, subjectAltName.
     /// `reissuing`, for a self-signed CA issued again, keeps its subject as encoded and its key identifiers.
-    fileprivate static func build(_ template: CertificateTemplate, subject: SubjectPublicKeyInfo, issuer: SigningAuthority?,
-                                  signingKey: PrivateKey, reissuing: SigningAuthority? = nil) throws -> IssuedCertificate {
+    static func build(_ template: CertificateTemplate, subject: SubjectPublicKeyInfo, issuer: Issuer?,
+                      signingKey: PrivateKey, reissuing: SigningAuthority? = nil) throws -> IssuedCertificate {
         var extensions: [CertificateExtension] = []
         if !template.keyUsage.isEmpty { extensions.append(.keyUsage(template.keyUsage)) }
         if !template.extendedKeyUsage.isEmpty { extensions.append(.extendedKeyUsage(template.extendedKeyUsage)) }
@@ -102,7 +130,7 @@ public struct IssuedCertificate: Sendable {
             extensions.append(.subjectKeyIdentifier(reissuing?.issuerKeyIdentifier ?? subject.keyIdentifier))
         }
         // Go sets the authority key id only when the issuer has a subject key id.
-        if let identifier = issuer?.issuerKeyIdentifier { extensions.append(.authorityKeyIdentifier(identifier)) }
+        if let identifier = issuer?.keyIdentifier { extensions.append(.authorityKeyIdentifier(identifier)) }
         if let reissuing, let identifier = reissuing.certificate.authorityKeyIdentifier { extensions.append(.authorityKeyIdentifier(Array(identifier))) }
         if !template.subjectAltNames.isEmpty { extensions.append(.subjectAltNames(template.subjectAltNames)) }
 
@@ -110,13 +138,13 @@ public struct IssuedCertificate: Sendable {
         var toBeSigned = DER.explicit(0, DER.integer(2))
         toBeSigned += DER.integer(template.serialNumber)
         toBeSigned += signingKey.signatureAlgorithm
-        toBeSigned += issuer?.issuerName ?? subjectName
+        toBeSigned += issuer?.name ?? subjectName
         toBeSigned += DER.sequence(DER.time(template.notBefore) + DER.time(template.notAfter))
         toBeSigned += subjectName
         toBeSigned += subject.der
         toBeSigned += DER.explicit(3, DER.sequence(extensions.flatMap(\.der)))
-        let signed = try signingKey.signed(DER.sequence(toBeSigned), verifier: issuer.flatMap { X509_get0_pubkey($0.certificate.pointer) },
-                                           signer: issuer.map { "the key of CA \($0.certificate.subject)" } ?? "the key of \(template.subject)")
+        let signed = try signingKey.signed(DER.sequence(toBeSigned), verifier: issuer?.verifier,
+                                           signer: issuer.map { "the key of CA \($0.subject())" } ?? "the key of \(template.subject)")
         return IssuedCertificate(der: signed, template: template, subjectPublicKeyInfo: subject)
     }
 }

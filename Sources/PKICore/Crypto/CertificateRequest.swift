@@ -22,19 +22,3 @@ public struct CertificateRequest: Sendable {
         PEM.encode(der, label: "CERTIFICATE REQUEST")
     }
 }
-
-/// PEM armour as OpenSSL writes it: base64 in lines of 64 characters.
-enum PEM {
-    static func encode(_ der: [UInt8], label: String) -> Data {
-        let base64 = Data(der).base64EncodedString()
-        var lines = ["-----BEGIN \(label)-----"]
-        var start = base64.startIndex
-        while start < base64.endIndex {
-            let end = base64.index(start, offsetBy: 64, limitedBy: base64.endIndex) ?? base64.endIndex
-            lines.append(String(base64[start..<end]))
-            start = end
-        }
-        lines.append("-----END \(label)-----")
-        return Data((lines.joined(separator: "\n") + "\n").utf8)
-    }
-}

@@ -61,9 +61,10 @@ public final class PrivateKey: @unchecked Sendable {
     }
 
     /// Parses any private key PEM OpenSSL knows (PKCS#1, SEC1, PKCS#8); `source` names the file in errors.
+    /// kubeadm's and cfssl's own files are read by `PrivateKeyImport`, everything else by OpenSSL's decoders.
     /// An encrypted key is refused: no passphrase is ever asked for (OpenSSL's default would prompt on the terminal).
     public convenience init(pem: Data, source: String) throws {
-        let key = try Self.decodeKnownType(pem)
+        let key = try PrivateKeyImport.key(fromPEM: pem)
             ?? MemoryBIO.reading(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil) }
         guard let key else {
             PKIError.clearOpenSSLErrors()
@@ -73,32 +74,6 @@ public final class PrivateKey: @unchecked Sendable {
             throw PKIError(.unreadableKey, "\(source) is not a readable PEM private key; restore it from a backup or move it away together with its certificate")
         }
         self.init(owning: key)
-    }
-
-    /// The PEM labels whose key type is known before decoding, and that type's OpenSSL name.
-    private static let labelledKeyTypes: [(label: String, keyType: String)] = [
-        ("-----BEGIN EC PRIVATE KEY-----", "EC"), ("-----BEGIN RSA PRIVATE KEY-----", "RSA"),
-    ]
-
-    /// A SEC1 or PKCS#1 key decoded with only its own type's decoders. PEM_read_bio_PrivateKey builds a decoder
-    /// chain for every key type and structure OpenSSL knows, which costs a short-lived pkictl a fifth of its run;
-    /// nil (for the general path) for any other PEM, or when the file does not start with that key.
-    private static func decodeKnownType(_ pem: Data) throws -> OpaquePointer? {
-        let head = String(decoding: pem.prefix(40), as: UTF8.self)
-        // An encrypted traditional key goes the general way, where no passphrase is ever asked for.
-        guard let keyType = labelledKeyTypes.first(where: { head.hasPrefix($0.label) })?.keyType,
-              pem.range(of: Data("ENCRYPTED".utf8)) == nil else { return nil }
-        var key: OpaquePointer?
-        guard let decoder = OSSL_DECODER_CTX_new_for_pkey(&key, "PEM", "type-specific", keyType, pkid_EVP_PKEY_KEYPAIR(), nil, nil) else {
-            return nil
-        }
-        defer { OSSL_DECODER_CTX_free(decoder) }
-        let decoded = try MemoryBIO.reading(pem) { bio in OSSL_DECODER_from_bio(decoder, bio) }
-        guard decoded == 1, let key else {
-            PKIError.clearOpenSSLErrors()
-            return nil
-        }
-        return key
     }
 
     /// kubeadm's key file format: PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY`.

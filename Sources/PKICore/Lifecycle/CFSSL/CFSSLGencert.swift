@@ -47,13 +47,13 @@ public struct CFSSLGencert: Sendable {
     }
 
     /// `gencert -ca -ca-key [-config] [-profile] [-hostname]`. `hosts`, when given, replaces the CSR's hosts.
-    public func sign(_ request: CFSSLRequest, by authority: SigningAuthority, config: CFSSLSigningConfig?,
+    public func sign(_ request: CFSSLRequest, by authority: some CertificateSigner, config: CFSSLSigningConfig?,
                      profile: String?, hosts: [String]?, source: String) throws -> CFSSLCertificateBundle {
         if request.ca != nil {
             throw PKIError(.invalidInput, "\(source): ca section only permitted in initca; remove \"ca\" or use -initca")
         }
         let policy = try (config ?? .builtIn).policy(named: profile)
-        guard authority.certificate.isCA else {
+        guard authority.isCA else {
             throw PKIError(.invalidInput, "the -ca certificate is not a CA (basicConstraints CA:FALSE); pass the CA's certificate")
         }
         let window = validityWindow(policy.validity)
@@ -76,16 +76,15 @@ public struct CFSSLGencert: Sendable {
     }
 
     /// Reads `-ca` and `-ca-key` into a signer; errors name the file that is missing or unreadable.
-    public static func loadAuthority(certificatePath: String, keyPath: String) throws -> SigningAuthority {
+    public static func loadAuthority(certificatePath: String, keyPath: String) throws -> SigningAuthorityFile {
         func read(_ path: String, _ flag: String) throws -> Data {
             guard let data = try PKIDirectory.read(path) else {
                 throw PKIError(.fileNotFound, "\(path) (\(flag)): no such file; pass the CA's PEM file")
             }
             return data
         }
-        let certificate = try Certificate(pem: try read(certificatePath, "-ca"), source: certificatePath)
-        let key = try PrivateKey(pem: try read(keyPath, "-ca-key"), source: keyPath)
-        return try SigningAuthority(certificate: certificate, key: key, source: keyPath)
+        return try SigningAuthorityFile(certificatePEM: try read(certificatePath, "-ca"), certificatePath: certificatePath,
+                                        keyPEM: try read(keyPath, "-ca-key"), keyPath: keyPath)
     }
 }
 
@@ -112,7 +111,7 @@ public struct CFSSLCertificateBundle: Sendable, Codable, Equatable {
 
     /// One line of JSON, as cfssl prints it.
     public func json() -> Data {
-        Data(GoJSON.object([("cert", .string(cert)), ("csr", .string(csr)), ("key", .string(key))]).compact().utf8)
+        Data(utf8Of: GoJSON.object([("cert", .string(cert)), ("csr", .string(csr)), ("key", .string(key))]).compact())
     }
 }
 
