@@ -55,14 +55,14 @@ struct GencertCommand: ParsableCommand {
             request: data, requestSource: source, initCA: initCA, caPath: ca, caKeyPath: caKey,
             configPath: config, profile: profile, hostname: hostname
         ))
-        FileHandle.standardOutput.write(bundle.json() + Data("\n".utf8))
+        FileHandle.standardOutput.write(bundle.json() + Data(utf8Of: "\n"))
     }
 
     /// The common cfssl command lines (`-flag=value` or `-flag value`, one CSR argument), run without building the
     /// argument parser, which is most of a short-lived pkictl's start-up. Anything else (help, an unknown or
     /// repeated flag, a missing value) returns nil and goes through the parser, which explains it.
     static func runDirectly(_ arguments: [String]) -> (() throws -> Void)? {
-        var values: [String: String] = [:]
+        var flags = DirectFlags()
         var initCA = false, positional: [String] = []
         var index = arguments.startIndex
         while index < arguments.endIndex {
@@ -76,19 +76,43 @@ struct GencertCommand: ParsableCommand {
                 initCA = true
                 continue
             }
-            guard [FlagName.ca, FlagName.caKey, FlagName.config, FlagName.profile, FlagName.hostname].contains(name), values[name] == nil else { return nil }
+            let value: String
             if let equals = body.firstIndex(of: "=") {
-                values[name] = String(body[body.index(after: equals)...])
+                value = String(body[body.index(after: equals)...])
             } else {
                 guard index < arguments.endIndex else { return nil }
-                values[name] = arguments[index]
+                value = arguments[index]
                 index += 1
             }
+            guard flags.set(name, to: value) else { return nil }
         }
         guard positional.count == 1, let csrJSON = positional.first else { return nil }
         return {
-            try generate(initCA: initCA, ca: values[FlagName.ca], caKey: values[FlagName.caKey], config: values[FlagName.config],
-                         profile: values[FlagName.profile], hostname: values[FlagName.hostname], csrJSON: csrJSON)
+            try generate(initCA: initCA, ca: flags.ca, caKey: flags.caKey, config: flags.config, profile: flags.profile,
+                         hostname: flags.hostname, csrJSON: csrJSON)
+        }
+    }
+
+    /// The valued flags of a direct run, each at most once (a plain struct: a dictionary's first use costs more
+    /// than the whole scan).
+    private struct DirectFlags {
+        var ca, caKey, config, profile, hostname: String?
+
+        /// False for an unknown or repeated flag.
+        mutating func set(_ name: String, to value: String) -> Bool {
+            func once(_ slot: inout String?) -> Bool {
+                guard slot == nil else { return false }
+                slot = value
+                return true
+            }
+            switch name {
+            case FlagName.ca: return once(&ca)
+            case FlagName.caKey: return once(&caKey)
+            case FlagName.config: return once(&config)
+            case FlagName.profile: return once(&profile)
+            case FlagName.hostname: return once(&hostname)
+            default: return false
+            }
         }
     }
 }

@@ -167,6 +167,10 @@ final class CFSSLModelTests: XCTestCase {
         let value = GoJSON.object([("a", .string("x<y>&\"\n")), ("b", .strings(["1", "2"])), ("c", .object([]))])
         XCTAssertEqual(value.compact(), #"{"a":"x\u003cy\u003e\u0026\"\n","b":["1","2"],"c":{}}"#)
         XCTAssertEqual(value.indented(), "{\n  \"a\": \"x\\u003cy\\u003e\\u0026\\\"\\n\",\n  \"b\": [\n    \"1\",\n    \"2\"\n  ],\n  \"c\": {}\n}")
+        // Go's other escapes: control characters as \u00XX (\b and \f too, before Go 1.22), the line and paragraph
+        // separators, and everything else (other three-byte characters starting E2 80, 0x7f) as it is.
+        XCTAssertEqual(GoJSON.quote("\\\r\t\u{8}\u{c}\u{1f}\u{7f}\u{2028}\u{2029}\u{2026}\u{20ac}é😀"),
+                       #""\\\r\t\u0008\u000c\u001f\#u{7f}\u2028\u2029…€é😀""#)
     }
 
     func testEtcdMemberListParsing() throws {

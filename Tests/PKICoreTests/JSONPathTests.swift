@@ -607,6 +607,20 @@ extension JSONPathTests {
         #expect(try JSONValue.parse(Data("[1]".utf8)) == [1])
     }
 
+    /// Small objects find a repeated key by scanning, large ones through an index: the last member wins either way,
+    /// in the first member's place, and keys match byte for byte (not by Unicode equivalence).
+    @Test(arguments: [3, 40])
+    func aRepeatedKeyKeepsItsPlaceAndTheLastValue(_ count: Int) throws {
+        let keys = (0..<count).map { "k\($0)" }
+        let text = "{" + (keys.map { "\"\($0)\": 0" } + ["\"k1\": 1", "\"k\(count - 1)\": 2", "\"e\u{301}\": 3", "\"\u{e9}\": 4"]).joined(separator: ",") + "}"
+        guard case .object(let members) = try JSONValue.parse(text) else { throw PKIError(.invalidInput, "not an object") }
+        #expect(members.map(\.key).map { Array($0.utf8) } == (keys + ["e\u{301}", "\u{e9}"]).map { Array($0.utf8) })
+        #expect(members[1].value == 1)
+        #expect(members[count - 1].value == 2)
+        #expect(members[count].value == 3)
+        #expect(members[count + 1].value == 4)
+    }
+
     static let malformedDocuments = ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "1e", "tru", "\"\\u00zz\"", "\"a\u{1}b\"", "[1] 2", "1e400", "{\"a\":1,}", "\"\\q\""]
 
     @Test(arguments: malformedDocuments)

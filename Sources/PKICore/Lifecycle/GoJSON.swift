@@ -38,22 +38,33 @@ indirect enum GoJSON: Equatable {
     /// Go before 1.22 escaped `\b` and `\f` as `\u0008` and `\u000c`, as the cfssl this output is compared with
     /// does; `JSONValue` writes kubectl's newer Go form. The two are kept apart on purpose.
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                out += "\\u" + hex4(scalar.value)
-            default:
-                out += scalar.value < 0x20 ? "\\u" + hex4(scalar.value) : String(scalar)
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        out.reserveCapacity(text.utf8.count + 2)
+        var bytes = text.utf8.makeIterator()
+        while let byte = bytes.next() {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+            case UInt8(ascii: "\n"): out += Array(#"\n"#.utf8)
+            case UInt8(ascii: "\r"): out += Array(#"\r"#.utf8)
+            case UInt8(ascii: "\t"): out += Array(#"\t"#.utf8)
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), 0..<0x20: out += escaped(UInt32(byte))
+            case 0xe2:
+                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+                guard let second = bytes.next() else { out.append(byte); break }
+                guard second == 0x80, let third = bytes.next() else { out += [byte, second]; break }
+                switch third {
+                case 0xa8: out += escaped(0x2028)
+                case 0xa9: out += escaped(0x2029)
+                default: out += [byte, second, third]
+                }
+            default: out.append(byte)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static func escaped(_ value: UInt32) -> [UInt8] { Array(("\\u" + hex4(value)).utf8) }
 
     private static func hex4(_ value: UInt32) -> String {
         let digits = String(value, radix: 16)

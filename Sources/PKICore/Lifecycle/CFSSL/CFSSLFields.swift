@@ -7,7 +7,9 @@ import PKICrypto
 /// directly rather than through `Codable`, whose generic containers cost a once-per-process command such as
 /// `pkictl gencert` a measurable share of its run in protocol-conformance lookups.
 struct CFSSLFields {
-    private let members: [String: JSONValue]
+    /// The members with lowercased names, in document order (a list: the objects are small, and a dictionary's
+    /// first use in a process costs more than the lookups).
+    private let members: [JSONValue.Member]
     /// The dotted path of this object in the document, for errors ("" for the document itself).
     private let path: String
 
@@ -29,9 +31,7 @@ struct CFSSLFields {
         case .null:
             return nil
         case .object(let list):
-            var members: [String: JSONValue] = [:]
-            for member in list { members[member.key.lowercased()] = member.value }
-            self.members = members
+            members = list.map { JSONValue.Member($0.key.lowercased(), $0.value) }
             self.path = path
         default:
             throw PKIError(.invalidInput, "\(path.isEmpty ? "the document" : "field " + path) has the wrong type (expected an object)")
@@ -45,7 +45,7 @@ struct CFSSLFields {
     }
 
     private func value(_ key: String) -> JSONValue? {
-        guard let value = members[key], value != .null else { return nil }
+        guard let value = members.last(where: { $0.key == key })?.value, value != .null else { return nil }
         return value
     }
 
@@ -88,12 +88,13 @@ struct CFSSLFields {
         return try items.enumerated().compactMap { index, item in try CFSSLFields(item, path: "\(field(key))[\(index)]") }
     }
 
-    /// An object's members by their (lowercased) names, each as an object.
-    func objectMap(_ key: String) throws -> [String: CFSSLFields]? {
+    /// An object's members by their (lowercased) names, each an object made into a `T` (the last of a repeated name
+    /// wins).
+    func objectMap<T>(_ key: String, _ make: (CFSSLFields) throws -> T) throws -> [String: T]? {
         guard let object = try object(key) else { return nil }
-        var map: [String: CFSSLFields] = [:]
-        for (name, value) in object.members {
-            if let fields = try CFSSLFields(value, path: object.field(name)) { map[name] = fields }
+        var map: [String: T] = [:]
+        for member in object.members {
+            map[member.key] = try CFSSLFields(member.value, path: object.field(member.key)).map(make)
         }
         return map
     }

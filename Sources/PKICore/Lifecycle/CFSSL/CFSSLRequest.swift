@@ -105,7 +105,15 @@ public struct CFSSLKeyRequest: Sendable, Equatable {
     }
 
     static let rsaSizes = 2048...8192
-    static let curves = [256: "P-256", 384: "P-384", 521: "P-521"]
+    /// cfssl's ECDSA sizes and their curves.
+    static func curve(bits: Int) -> String? {
+        switch bits {
+        case 256: "P-256"
+        case 384: "P-384"
+        case 521: "P-521"
+        default: nil
+        }
+    }
 
     /// cfssl's checks, with cfssl's wording first: "RSA key is too weak", "invalid curve", "invalid algorithm".
     public func validate() throws {
@@ -118,7 +126,7 @@ public struct CFSSLKeyRequest: Sendable, Equatable {
                 throw PKIError(.invalidInput, "key size \(size): RSA key size too large; use 2048 to 8192 bits")
             }
         case "ecdsa":
-            guard Self.curves[size] != nil else {
+            guard Self.curve(bits: size) != nil else {
                 throw PKIError(.invalidInput, "key size \(size): invalid curve; ECDSA sizes are 256, 384 and 521")
             }
         default:
@@ -129,7 +137,7 @@ public struct CFSSLKeyRequest: Sendable, Equatable {
     public func generate() throws -> PrivateKey {
         try validate()
         if algorithm == "rsa" { return try PrivateKey.generateRSA(bits: size) }
-        return try PrivateKey.generateEC(curve: Self.curves[size] ?? "P-256")
+        return try PrivateKey.generateEC(curve: Self.curve(bits: size) ?? "P-256")
     }
 }
 

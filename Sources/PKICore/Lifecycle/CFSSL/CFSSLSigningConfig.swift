@@ -31,7 +31,7 @@ public struct CFSSLSigningConfig: Sendable, Equatable {
     public static func parse(_ data: Data, source: String) throws -> CFSSLSigningConfig {
         let signing = try CFSSLJSON.read(from: data, source: source) { document -> (defaultProfile: CFSSLProfile?, profiles: [String: CFSSLProfile])? in
             guard let signing = try document.object("signing") else { return nil }
-            return (try signing.object("default").map(CFSSLProfile.init), try signing.objectMap("profiles")?.mapValues(CFSSLProfile.init) ?? [:])
+            return (try signing.object("default").map(CFSSLProfile.init), try signing.objectMap("profiles", CFSSLProfile.init) ?? [:])
         }
         guard let signing else {
             throw PKIError(.invalidInput, "\(source): no \"signing\" section; add {\"signing\": {\"default\": {...}}}")

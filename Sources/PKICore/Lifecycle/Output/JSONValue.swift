@@ -122,10 +122,15 @@ private struct JSONTextParser {
         position += expected.count
     }
 
+    /// Objects with more members than this index their keys.
+    private static let membersScanned = 32
+
     private mutating func object(depth: Int) throws -> JSONValue {
         position += 1
         var members: [JSONValue.Member] = []
-        var indexOfKey: [[UInt8]: Int] = [:]
+        // Where each key is, for a repeated key (the last one wins, as in Go): a scan of the members for the small
+        // objects that are nearly all of them, an index once an object is large.
+        var indexOfKey: [[UInt8]: Int]?
         skipSpace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
@@ -139,12 +144,21 @@ private struct JSONTextParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':' after a key") }
             position += 1
             let member = try value(depth: depth + 1)
-            let keyBytes = Array(key.utf8)
-            if let existing = indexOfKey[keyBytes] {
+            let existing: Int?
+            if let indexOfKey {
+                existing = indexOfKey[Array(key.utf8)]
+            } else {
+                existing = members.firstIndex { $0.key.utf8.elementsEqual(key.utf8) }
+            }
+            if let existing {
                 members[existing].value = member
             } else {
-                indexOfKey[keyBytes] = members.count
                 members.append(JSONValue.Member(key, member))
+                if indexOfKey != nil {
+                    indexOfKey?[Array(key.utf8)] = members.count - 1
+                } else if members.count > Self.membersScanned {
+                    indexOfKey = Dictionary(uniqueKeysWithValues: members.indices.map { (Array(members[$0].key.utf8), $0) })
+                }
             }
             skipSpace()
             guard position < bytes.count else { throw failure("unterminated object") }
