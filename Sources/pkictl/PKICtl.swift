@@ -30,6 +30,7 @@ struct PKICtl: AsyncParsableCommand {
             print(ReleaseVersion.current)
             return
         }
+        OpenSSLProcess.start()
         // cfssl's gencert runs once per certificate in scripts: its usual command lines skip the parser too.
         if arguments.first == GencertCommand.configuration.commandName, let generate = GencertCommand.runDirectly(Array(arguments.dropFirst())) {
             do {

@@ -265,4 +265,27 @@ final class CFSSLInteropTests: EndToEndTestCase {
         XCTAssertNotEqual(info.status, 0, describe(info))
         XCTAssertTrue(info.stderr.contains("ca-key.pem"), describe(info))
     }
+
+    /// gencert loads the host's OpenSSL configuration, as any OpenSSL program does (pkictl starts OpenSSL itself to
+    /// leave out its exit handler, and must not leave out the configuration with it): a policy that allows only
+    /// FIPS implementations, on a host without the FIPS provider, leaves nothing to make a key with.
+    func testTheHostsOpenSSLConfigurationApplies() throws {
+        let pkictl = try pkictlPath()
+        let space = try workspace([
+            "ca-csr.json": Self.caCSR, "ca-config.json": Self.signingConfig, "leaf-csr.json": Self.leafCSR("ecdsa", 256),
+            "fips-only.cnf": "openssl_conf = openssl_init\n[openssl_init]\nalg_section = algorithms\n[algorithms]\ndefault_properties = fips=yes\n",
+        ])
+        try sh(space.pkictl, "'\(pkictl)' gencert -initca ca-csr.json | '\(pkictl)' cfssljson -bare ca")
+        let before = try snapshot(space.pkictl)
+        for arguments in ["-initca ca-csr.json", "-ca ca.pem -ca-key ca-key.pem -config ca-config.json -profile peer leaf-csr.json"] {
+            let refused = try shell("cd '\(space.pkictl)' && OPENSSL_CONF=fips-only.cnf '\(pkictl)' gencert \(arguments)", timeout: 60)
+            XCTAssertNotEqual(refused.status, 0, describe(refused))
+            XCTAssertEqual(refused.stdout, "", arguments)
+            XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, describe(refused))
+            XCTAssertTrue(refused.stderr.contains("unsupported"), describe(refused))
+            try assertUnchanged(before, space.pkictl, arguments)
+            let allowed = try shell("cd '\(space.pkictl)' && '\(pkictl)' gencert \(arguments)", timeout: 60)
+            XCTAssertEqual(allowed.status, 0, describe(allowed))
+        }
+    }
 }

@@ -88,14 +88,17 @@ struct CFSSLFields {
         return try items.enumerated().compactMap { index, item in try CFSSLFields(item, path: "\(field(key))[\(index)]") }
     }
 
-    /// An object's members by their (lowercased) names, each an object made into a `T` (the last of a repeated name
-    /// wins).
-    func objectMap<T>(_ key: String, _ make: (CFSSLFields) throws -> T) throws -> [String: T]? {
+    /// An object's members, each an object made into a `T` with its (lowercased) name; the last of a repeated name
+    /// wins, as in a Go map, and a null member is left out.
+    func namedObjects<T>(_ key: String, _ make: (String, CFSSLFields) throws -> T) throws -> [T]? {
         guard let object = try object(key) else { return nil }
-        var map: [String: T] = [:]
-        for member in object.members {
-            map[member.key] = try CFSSLFields(member.value, path: object.field(member.key)).map(make)
+        var made: [T] = []
+        for index in object.members.indices {
+            let member = object.members[index]
+            guard !object.members[(index + 1)...].contains(where: { $0.key == member.key }),
+                  let fields = try CFSSLFields(member.value, path: object.field(member.key)) else { continue }
+            made.append(try make(member.key, fields))
         }
-        return map
+        return made
     }
 }

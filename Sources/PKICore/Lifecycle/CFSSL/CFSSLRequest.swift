@@ -45,13 +45,11 @@ public struct CFSSLRequest: Sendable, Equatable {
 
     /// The subject in Go's pkix.Name order: C, ST, L, O, OU, then CN.
     public var subject: DistinguishedName {
-        let order: [(DistinguishedName.Attribute, KeyPath<CFSSLName, String>)] = [
-            (.country, \.country), (.province, \.province), (.locality, \.locality),
-            (.organization, \.organization), (.organizationalUnit, \.organizationalUnit),
-        ]
         var entries: [DistinguishedName.Entry] = []
-        for (attribute, field) in order {
-            entries += names.map { $0[keyPath: field] }.filter { !$0.isEmpty }.map { DistinguishedName.Entry(attribute, $0) }
+        for attribute in CFSSLName.attributes {
+            for name in names where !name[attribute].isEmpty {
+                entries.append(DistinguishedName.Entry(attribute, name[attribute]))
+            }
         }
         if !commonName.isEmpty { entries.append(DistinguishedName.Entry(.commonName, commonName)) }
         return DistinguishedName(entries: entries)
@@ -62,6 +60,20 @@ public struct CFSSLRequest: Sendable, Equatable {
 
 /// One element of `names`.
 public struct CFSSLName: Sendable, Equatable {
+    /// The attributes a `names` element sets, in the order Go writes them into a subject.
+    static let attributes: [DistinguishedName.Attribute] = [.country, .province, .locality, .organization, .organizationalUnit]
+
+    subscript(attribute: DistinguishedName.Attribute) -> String {
+        switch attribute {
+        case .country: country
+        case .province: province
+        case .locality: locality
+        case .organization: organization
+        case .organizationalUnit: organizationalUnit
+        case .commonName: ""
+        }
+    }
+
     public var country = ""
     public var province = ""
     public var locality = ""

@@ -7,31 +7,45 @@ import PKIStore
 /// cfssl's signing configuration (`ca-config.json`): `signing.default` and named `signing.profiles`.
 public struct CFSSLSigningConfig: Sendable, Equatable {
     public var defaultProfile: CFSSLProfile?
-    public var profiles: [String: CFSSLProfile]
+    /// The named profiles, sorted by name, each name once (a list: a config has a handful, and a dictionary's first
+    /// use costs a short-lived gencert more than the lookups).
+    public var profiles: [Named]
     /// The file it came from, for errors.
     public var source: String
 
     /// What cfssl signs with when no `-config` is given: one year, TLS server and client.
     public static let builtIn = CFSSLSigningConfig(
         defaultProfile: CFSSLProfile(usages: ["signing", "key encipherment", "server auth", "client auth"], expiry: "8760h"),
-        profiles: [:],
+        profiles: [],
         source: "cfssl's default signing policy"
     )
 
     /// cfssl's default leaf lifetime, used when neither the profile nor `signing.default` sets `expiry`.
     public static let defaultExpiry: TimeInterval = 8760 * 3600
 
-    public init(defaultProfile: CFSSLProfile?, profiles: [String: CFSSLProfile], source: String) {
+    /// A profile and its name.
+    public struct Named: Sendable, Equatable {
+        public var name: String
+        public var profile: CFSSLProfile
+
+        public init(name: String, profile: CFSSLProfile) {
+            self.name = name
+            self.profile = profile
+        }
+    }
+
+    /// `profiles` may come in any order, each name once.
+    public init(defaultProfile: CFSSLProfile?, profiles: [Named], source: String) {
         self.defaultProfile = defaultProfile
-        self.profiles = profiles
+        self.profiles = profiles.sorted { $0.name < $1.name }
         self.source = source
     }
 
     /// Parses and validates every profile (usage names, expiry), so a bad config fails before any key is made.
     public static func parse(_ data: Data, source: String) throws -> CFSSLSigningConfig {
-        let signing = try CFSSLJSON.read(from: data, source: source) { document -> (defaultProfile: CFSSLProfile?, profiles: [String: CFSSLProfile])? in
+        let signing = try CFSSLJSON.read(from: data, source: source) { document -> (defaultProfile: CFSSLProfile?, profiles: [Named])? in
             guard let signing = try document.object("signing") else { return nil }
-            return (try signing.object("default").map(CFSSLProfile.init), try signing.objectMap("profiles", CFSSLProfile.init) ?? [:])
+            return (try signing.object("default").map(CFSSLProfile.init), try signing.namedObjects("profiles") { Named(name: $0, profile: try CFSSLProfile($1)) } ?? [])
         }
         guard let signing else {
             throw PKIError(.invalidInput, "\(source): no \"signing\" section; add {\"signing\": {\"default\": {...}}}")
@@ -40,8 +54,8 @@ public struct CFSSLSigningConfig: Sendable, Equatable {
         // Usage names and expiries are checked for every profile now; a profile without usages is only
         // an error when it is used, as in cfssl (a `default` that only sets expiry is common).
         if let profile = config.defaultProfile { _ = try config.policy(for: profile, named: "default", requiringUsages: false) }
-        for (name, profile) in config.profiles.sorted(by: { $0.key < $1.key }) {
-            _ = try config.policy(for: profile, named: name, requiringUsages: false)
+        for named in config.profiles {
+            _ = try config.policy(for: named.profile, named: named.name, requiringUsages: false)
         }
         return config
     }
@@ -65,11 +79,13 @@ public struct CFSSLSigningConfig: Sendable, Equatable {
 
     /// Profile names are matched case-insensitively: the decoder folds every JSON key, these included.
     private func profile(named name: String) throws -> CFSSLProfile {
-        if let profile = profiles[name] ?? profiles[name.lowercased()] { return profile }
+        if let named = profiles.first(where: { $0.name == name }) ?? profiles.first(where: { $0.name == name.lowercased() }) {
+            return named.profile
+        }
         if self == Self.builtIn {
             throw PKIError(.invalidInput, "unknown profile \"\(name)\": no -config was given; pass -config FILE that defines it")
         }
-        let known = profiles.keys.sorted()
+        let known = profiles.map(\.name)
         let hint = known.isEmpty ? "it defines no profiles; omit -profile to use signing.default" : "defined profiles: \(known.joined(separator: ", "))"
         throw PKIError(.invalidInput, "\(source): unknown profile \"\(name)\"; \(hint)")
     }
