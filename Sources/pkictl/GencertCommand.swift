@@ -70,7 +70,7 @@ struct GencertCommand: ParsableCommand {
             index += 1
             guard argument.hasPrefix("-"), argument != "-" else { positional.append(argument); continue }
             let body = argument.dropFirst()
-            let name = String(body.split(separator: "=", maxSplits: 1).first ?? "")
+            let name = String(body.prefix { $0 != "=" })
             if name == FlagName.initCA, !body.contains("=") {
                 guard !initCA else { return nil }
                 initCA = true

@@ -163,6 +163,19 @@ final class CFSSLModelTests: XCTestCase {
                     contains: ["ca-config.json", "usages", "list"])
     }
 
+    /// cfssl's 23 usage names: each names a key usage or a purpose, never both, and the error lists them all.
+    func testUsageNamesAreCfssls() throws {
+        XCTAssertEqual(CFSSLUsage.allNames.count, 23)
+        XCTAssertEqual(CFSSLUsage.allNames, CFSSLUsage.allNames.sorted())
+        for name in CFSSLUsage.allNames {
+            XCTAssertTrue((CFSSLUsage.keyUsage(named: name) == nil) != (CFSSLUsage.extendedKeyUsage(named: name) == nil), name)
+        }
+        let resolved = try CFSSLUsage.resolve(["signing", "key encipherment", "server auth", "s/mime", "email protection"], context: "p")
+        XCTAssertEqual(resolved.keyUsage, [.digitalSignature, .keyEncipherment])
+        XCTAssertEqual(resolved.extended, [.serverAuth, .emailProtection])
+        XCTAssertNil(CFSSLUsage.keyUsage(named: "Signing"))
+    }
+
     func testGoJSONLayoutAndEscaping() {
         let value = GoJSON.object([("a", .string("x<y>&\"\n")), ("b", .strings(["1", "2"])), ("c", .object([]))])
         XCTAssertEqual(value.compact(), #"{"a":"x\u003cy\u003e\u0026\"\n","b":["1","2"],"c":{}}"#)
