@@ -5,7 +5,6 @@ import PKILifecycle
 import PKICrypto
 import PKIStore
 
-@main
 struct PKICtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkictl",
@@ -23,23 +22,8 @@ struct PKICtl: AsyncParsableCommand {
 
     /// Runs the command; a command line it cannot use is one line on stderr ("Error: ..." naming the option, the
     /// value and what is wrong) and exit status 1, as for any other refusal; never the usage text.
-    static func main() async {
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        // Answered before the argument parser exists: building it is most of a bare pkictl's start-up.
-        if arguments == ["--version"] {
-            print(ReleaseVersion.current)
-            return
-        }
-        OpenSSLProcess.start()
-        // cfssl's gencert runs once per certificate in scripts: its usual command lines skip the parser too.
-        if arguments.first == GencertCommand.configuration.commandName, let generate = GencertCommand.runDirectly(Array(arguments.dropFirst())) {
-            do {
-                try generate()
-            } catch {
-                GencertCommand.exit(withError: error)
-            }
-            return
-        }
+    static func runCommandLine(_ arguments: [String]) async {
+        var arguments = arguments
         if let command = arguments.first, outputCommands.contains(command) {
             arguments = [command] + OutputFormat.separatingGluedOutputFlag(Array(arguments.dropFirst()))
         }

@@ -18,7 +18,8 @@ final class StoreTests: XCTestCase {
     }
 
     /// A missing file, or a path through a file, is nil (nothing there); a directory or an unreadable file is an
-    /// error naming the path; a file larger than one read buffer comes back whole, through symlinks.
+    /// error naming the path; a file larger than one read buffer, an empty one and one that reports no size come
+    /// back whole, through symlinks.
     func testReadTellsNothingThereFromUnreadable() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("read-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -30,6 +31,12 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try PKIDirectory.read(file), bytes)
         XCTAssertEqual(try PKIDirectory.read(link), bytes)
         XCTAssertNil(try PKIDirectory.read(directory + "/missing.pem"))
+        try Data().write(to: URL(fileURLWithPath: directory + "/empty.pem"))
+        XCTAssertEqual(try PKIDirectory.read(directory + "/empty.pem"), Data())
+        // A file that reports no size still comes back whole.
+        let status = try XCTUnwrap(try PKIDirectory.read("/proc/self/status"))
+        XCTAssertTrue(String(decoding: status, as: UTF8.self).hasSuffix("\n"))
+        XCTAssertTrue(String(decoding: status, as: UTF8.self).contains("VmRSS:"))
         XCTAssertNil(try PKIDirectory.read(file + "/ca.crt"), "a path through a file holds nothing")
         XCTAssertThrowsError(try PKIDirectory.read(directory)) { error in
             XCTAssertEqual((error as? PKIError)?.message, "cannot read \(directory): Is a directory; check its permissions")

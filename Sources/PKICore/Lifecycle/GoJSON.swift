@@ -13,10 +13,31 @@ indirect enum GoJSON: Equatable {
 
     /// One line, as `json.Marshal`.
     func compact() -> String {
+        var out: [UInt8] = []
+        appendCompact(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func appendCompact(to out: inout [UInt8]) {
         switch self {
-        case .string(let value): return Self.quote(value)
-        case .strings(let values): return "[" + values.map(Self.quote).joined(separator: ",") + "]"
-        case .object(let fields): return "{" + fields.map { Self.quote($0.0) + ":" + $0.1.compact() }.joined(separator: ",") + "}"
+        case .string(let value):
+            Self.appendQuoted(value, to: &out)
+        case .strings(let values):
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.appendQuoted(value, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(UInt8(ascii: "{"))
+            for (index, field) in fields.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.appendQuoted(field.0, to: &out)
+                out.append(UInt8(ascii: ":"))
+                field.1.appendCompact(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -38,8 +59,14 @@ indirect enum GoJSON: Equatable {
     /// Go before 1.22 escaped `\b` and `\f` as `\u0008` and `\u000c`, as the cfssl this output is compared with
     /// does; `JSONValue` writes kubectl's newer Go form. The two are kept apart on purpose.
     static func quote(_ text: String) -> String {
-        var out: [UInt8] = [UInt8(ascii: "\"")]
-        out.reserveCapacity(text.utf8.count + 2)
+        var out: [UInt8] = []
+        appendQuoted(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + text.utf8.count + 2)
+        out.append(UInt8(ascii: "\""))
         var bytes = text.utf8.makeIterator()
         while let byte = bytes.next() {
             switch byte {
@@ -61,7 +88,6 @@ indirect enum GoJSON: Equatable {
             }
         }
         out.append(UInt8(ascii: "\""))
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static func escaped(_ value: UInt32) -> [UInt8] { Array(("\\u" + hex4(value)).utf8) }

@@ -50,16 +50,26 @@ public struct PKIDirectory: Sendable {
             throw unreadable(path)
         }
         defer { close(fd) }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        // A buffer the size of the file (plus one byte to see its end in one read; at least 4 KiB, for files such as
+        // /proc's that report no size), at most 64 KiB at a time, left uninitialised and wiped afterwards: key files
+        // pass through it.
+        var status = stat()
+        let size = fstat(fd, &status) == 0 ? max(0, Int(status.st_size)) : 0
+        let capacity = min(max(size + 1, 4096), 64 * 1024)
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer {
+            explicit_bzero(buffer, capacity)
+            buffer.deallocate()
+        }
+        var data = Data(capacity: size)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let count = Glibc.read(fd, buffer, capacity)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw unreadable(path)
             }
             if count == 0 { return data }
-            data.append(contentsOf: buffer[..<count])
+            data.append(buffer, count: count)
         }
     }
 
